@@ -1,0 +1,87 @@
+//! The whole run, start to exit.
+
+use std::{ffi::OsString, io::Write, path::PathBuf};
+
+use crate::{
+  Env, Error, Mode, child,
+  config::Config,
+  depth::Depth,
+  evidence, exit_status, locate, logs_dir, mode,
+  options::{self, Action},
+};
+
+pub fn main() -> ! {
+  quiet_panics();
+  let env = Env::current();
+  let mut args = std::env::args_os();
+  let arg0 = args.next();
+  let mode = Mode::detect(arg0.as_deref(), env.get_os(mode::ARG0_VAR));
+  let args: Vec<OsString> = args.collect();
+
+  if is_true(env.get("NPMX_DISABLE")) {
+    fail(disabled(mode, &args, &env));
+  }
+
+  let code = match options::parse(args) {
+    Ok(Action::Run(args)) => match run(mode, &args, &env) {
+      Ok(status) => exit_status::exit_like(status),
+      Err(error) => fail(error),
+    },
+    Ok(Action::Help) => print(options::HELP),
+    Ok(Action::Version) => print(&format!("npmx {}\n", env!("CARGO_PKG_VERSION"))),
+    Ok(Action::Diagnose(_) | Action::Explain(_) | Action::Doctor) => fail(Error::Usage {
+      message: "not available yet".into(),
+    }),
+    Err(error) => fail(error),
+  };
+  std::process::exit(code)
+}
+
+fn run(mode: Mode, args: &[OsString], env: &Env) -> Result<std::process::ExitStatus, Error> {
+  let depth = Depth::from_env(env).check()?;
+  let npm = locate::locate(mode, env)?;
+  let observer = Box::new(evidence::Ignore);
+  let (log_env, log_args, npm_path) = (env.clone(), args.to_vec(), npm.path.clone());
+  let log_dirs = move || -> Vec<PathBuf> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    logs_dir::candidates(&Config::load(&log_args, &log_env, &cwd, Some(&npm_path)))
+  };
+  child::run(&npm.path, args, depth, log_dirs, observer)
+}
+
+fn disabled(mode: Mode, args: &[OsString], env: &Env) -> Error {
+  match locate::locate(mode, env) {
+    Ok(npm) => child::exec(&npm.path, args),
+    Err(error) => error,
+  }
+}
+
+fn is_true(value: Option<&str>) -> bool {
+  matches!(value.map(str::trim), Some(v) if !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// npmx's own output (help, version) to stdout; a closed pipe is not an error.
+fn print(text: &str) -> i32 {
+  let _ = std::io::stdout().lock().write_all(text.as_bytes());
+  0
+}
+
+fn fail(error: Error) -> ! {
+  let _ = writeln!(std::io::stderr().lock(), "npmx: {error}");
+  std::process::exit(error.exit_code())
+}
+
+/// A panic in npmx's own work (reading logs, diagnosing) happens on a thread
+/// where it only loses the diagnosis; it must not print anything into npm's
+/// output either. `NPMX_DEBUG=1` shows it, as one `npmx:` line.
+fn quiet_panics() {
+  let show = std::env::var_os("NPMX_DEBUG").is_some_and(|v| !v.is_empty() && v != "0");
+  std::panic::set_hook(Box::new(move |info| {
+    if show {
+      let _ = writeln!(
+        std::io::stderr().lock(),
+        "npmx: internal error (npm's result stands): {info}"
+      );
+    }
+  }));
+}

@@ -1,0 +1,552 @@
+//! npm's configuration as npm resolves it, with where each value came from.
+//!
+//! Precedence, highest first: command-line flags, `npm_config_*` environment
+//! variables, the project `.npmrc` (at the package root npm picks), the user
+//! config, the global config, and npm's builtin `npmrc`. Reading these files
+//! is cheap and local; npmx never asks npm (`npm config get` would start a
+//! second Node.js). Where npm's debug log later names the files it really
+//! loaded (`silly config load:file:`), that record is the better witness.
+
+use std::{
+  ffi::OsString,
+  fs,
+  path::{Path, PathBuf},
+};
+
+use crate::{
+  Env,
+  npmrc::{self, Entry},
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+  Cli,
+  Env,
+  Project,
+  User,
+  Global,
+  Builtin,
+}
+
+impl Source {
+  pub(crate) fn describe(self) -> &'static str {
+    match self {
+      Source::Cli => "command line",
+      Source::Env => "environment",
+      Source::Project => "project .npmrc",
+      Source::User => "user .npmrc",
+      Source::Global => "global npmrc",
+      Source::Builtin => "npm's builtin npmrc",
+    }
+  }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Layer {
+  pub(crate) source: Source,
+  /// The file, for file layers (whether or not it exists).
+  pub(crate) path: Option<PathBuf>,
+  pub(crate) exists: bool,
+  pub(crate) entries: Vec<Entry>,
+}
+
+/// One value and where it was set.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Setting<'a> {
+  pub(crate) key: &'a str,
+  pub(crate) value: &'a str,
+  pub(crate) entry: &'a Entry,
+  pub(crate) layer: &'a Layer,
+}
+
+impl Setting<'_> {
+  /// "project .npmrc /work/app/.npmrc:3", "environment npm_config_registry",
+  /// "command line --registry".
+  pub(crate) fn origin(&self) -> String {
+    match (self.layer.source, &self.layer.path) {
+      (Source::Cli, _) => format!("command line --{}", self.key),
+      (Source::Env, _) => format!("environment variable {}", self.entry.raw),
+      (source, Some(path)) => {
+        format!(
+          "{} {}:{}",
+          source.describe(),
+          path.display(),
+          self.entry.line
+        )
+      }
+      (source, None) => source.describe().to_owned(),
+    }
+  }
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Config {
+  /// Highest precedence first.
+  pub(crate) layers: Vec<Layer>,
+  /// The package root npm works in (where the project `.npmrc` is read).
+  pub(crate) local_prefix: PathBuf,
+  /// The cwd npm was started in.
+  pub(crate) cwd: PathBuf,
+  pub(crate) home: Option<PathBuf>,
+}
+
+/// Flags that take a value when written `--flag value` (rather than `--flag=value`).
+/// Everything else written bare is a boolean to npm.
+const VALUE_FLAGS: &[&str] = &[
+  "registry",
+  "userconfig",
+  "globalconfig",
+  "cache",
+  "logs-dir",
+  "logs-max",
+  "proxy",
+  "https-proxy",
+  "noproxy",
+  "cafile",
+  "ca",
+  "cert",
+  "key",
+  "otp",
+  "tag",
+  "access",
+  "prefix",
+  "workspace",
+  "loglevel",
+  "fetch-timeout",
+  "fetch-retries",
+  "scope",
+  "auth-type",
+  "location",
+  "provenance-file",
+];
+
+impl Config {
+  /// Reads every layer. `npm` is the real npm's path (to find its builtin and
+  /// global config); `args` are npm's arguments.
+  pub(crate) fn load(args: &[OsString], env: &Env, cwd: &Path, npm: Option<&Path>) -> Config {
+    let home = env.home();
+    let mut config = Config {
+      cwd: cwd.to_owned(),
+      home: home.clone(),
+      ..Config::default()
+    };
+    config.layers.push(Layer {
+      source: Source::Cli,
+      path: None,
+      exists: true,
+      entries: cli_entries(args),
+    });
+    config.layers.push(Layer {
+      source: Source::Env,
+      path: None,
+      exists: true,
+      entries: env_entries(env),
+    });
+
+    let global_mode = config.get("global").is_some_and(|s| s.value == "true")
+      || config.get("location").is_some_and(|s| s.value == "global");
+    config.local_prefix = match config
+      .get("prefix")
+      .filter(|s| s.layer.source == Source::Cli)
+    {
+      Some(prefix) => config.resolve_path(prefix.value),
+      None => local_prefix(cwd, global_mode),
+    };
+
+    let default_user = home.as_ref().map(|h| h.join(".npmrc"));
+    let user_path = config
+      .get("userconfig")
+      .map(|s| config.resolve_path(s.value))
+      .or(default_user);
+    let project_path = config.local_prefix.join(".npmrc");
+    if !global_mode && Some(&project_path) != user_path.as_ref() {
+      config
+        .layers
+        .push(read_layer(Source::Project, project_path, env));
+    }
+    if let Some(path) = user_path {
+      config.layers.push(read_layer(Source::User, path, env));
+    }
+
+    let npm_root = npm.and_then(npm_root);
+    let global_path = match config.get("globalconfig") {
+      Some(s) => Some(config.resolve_path(s.value)),
+      None => config
+        .global_prefix(env, npm_root.as_deref())
+        .map(|p| p.join("etc").join("npmrc")),
+    };
+    if let Some(path) = global_path {
+      config.layers.push(read_layer(Source::Global, path, env));
+    }
+    if let Some(root) = npm_root {
+      config
+        .layers
+        .push(read_layer(Source::Builtin, root.join("npmrc"), env));
+    }
+    config
+  }
+
+  /// The effective value of `key`, and where it came from.
+  pub(crate) fn get(&self, key: &str) -> Option<Setting<'_>> {
+    self.layers.iter().find_map(|layer| {
+      layer
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.key == key)
+        .map(|entry| Setting {
+          key: &entry.key,
+          value: &entry.value,
+          entry,
+          layer,
+        })
+    })
+  }
+
+  /// Every setting in every layer, highest precedence first (shadowed ones too).
+  pub(crate) fn all(&self) -> impl Iterator<Item = Setting<'_>> {
+    self.layers.iter().flat_map(|layer| {
+      layer.entries.iter().map(move |entry| Setting {
+        key: &entry.key,
+        value: &entry.value,
+        entry,
+        layer,
+      })
+    })
+  }
+
+  /// A path-typed value as npm resolves it: `~/` is the home directory, a
+  /// relative path is relative to the cwd.
+  pub(crate) fn resolve_path(&self, value: &str) -> PathBuf {
+    if let (Some(rest), Some(home)) = (value.strip_prefix("~/"), &self.home) {
+      return home.join(rest);
+    }
+    if value == "~" {
+      if let Some(home) = &self.home {
+        return home.clone();
+      }
+    }
+    self.cwd.join(value)
+  }
+
+  /// npm's cache directory (`cache`, default `~/.npm`).
+  pub(crate) fn cache_dir(&self) -> Option<PathBuf> {
+    match self.get("cache") {
+      Some(s) => Some(self.resolve_path(s.value)),
+      None => self.home.as_ref().map(|h| h.join(".npm")),
+    }
+  }
+
+  fn global_prefix(&self, env: &Env, npm_root: Option<&Path>) -> Option<PathBuf> {
+    if let Some(prefix) = self.get("prefix") {
+      return Some(self.resolve_path(prefix.value));
+    }
+    if let Some(prefix) = env.get("PREFIX").filter(|p| !p.is_empty()) {
+      return Some(PathBuf::from(prefix));
+    }
+    // <prefix>/lib/node_modules/npm on Unix.
+    npm_root
+      .and_then(|root| root.ancestors().nth(3))
+      .map(Path::to_owned)
+  }
+}
+
+fn read_layer(source: Source, path: PathBuf, env: &Env) -> Layer {
+  match fs::read_to_string(&path) {
+    Ok(text) => Layer {
+      source,
+      entries: npmrc::parse(&text, env),
+      path: Some(path),
+      exists: true,
+    },
+    Err(_) => Layer {
+      source,
+      entries: Vec::new(),
+      path: Some(path),
+      exists: false,
+    },
+  }
+}
+
+fn cli_entries(args: &[OsString]) -> Vec<Entry> {
+  let mut entries = Vec::new();
+  let mut args = args.iter().filter_map(|a| a.to_str());
+  let mut push = |key: &str, value: &str| {
+    entries.push(Entry {
+      key: key.to_owned(),
+      value: value.to_owned(),
+      raw: value.to_owned(),
+      line: 0,
+      vars: Vec::new(),
+    })
+  };
+  while let Some(arg) = args.next() {
+    if arg == "--" {
+      break;
+    }
+    if let Some(flag) = arg.strip_prefix("--") {
+      if let Some((key, value)) = flag.split_once('=') {
+        push(key, value);
+      } else if let Some(key) = flag.strip_prefix("no-") {
+        push(key, "false");
+      } else if VALUE_FLAGS.contains(&flag) || flag.starts_with('@') || flag.starts_with("//") {
+        push(flag, args.next().unwrap_or(""));
+      } else {
+        push(flag, "true");
+      }
+    } else if let Some(short) = arg.strip_prefix('-') {
+      match short {
+        "g" => push("global", "true"),
+        "w" => push("workspace", args.next().unwrap_or("")),
+        "C" => push("prefix", args.next().unwrap_or("")),
+        "d" => push("loglevel", "info"),
+        "dd" | "ddd" | "verbose" => push("loglevel", "verbose"),
+        "s" | "silent" => push("loglevel", "silent"),
+        "q" => push("loglevel", "warn"),
+        _ => {}
+      }
+    }
+  }
+  entries
+}
+
+/// `npm_config_foo_bar=x` is `foo-bar=x`; keys for a host (`//…`) keep their
+/// case and underscores; empty values are ignored, as npm does.
+fn env_entries(env: &Env) -> Vec<Entry> {
+  const PREFIX: &str = "npm_config_";
+  env
+    .with_prefix_ignore_case(PREFIX)
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(name, value)| {
+      let key = &name[PREFIX.len()..];
+      let key = if key.starts_with("//") {
+        key.to_owned()
+      } else {
+        let mut out = String::with_capacity(key.len());
+        for (i, c) in key.chars().enumerate() {
+          out.push(if c == '_' && i > 0 {
+            '-'
+          } else {
+            c.to_ascii_lowercase()
+          });
+        }
+        out
+      };
+      Entry {
+        key,
+        value: value.to_owned(),
+        raw: name.to_owned(),
+        line: 0,
+        vars: Vec::new(),
+      }
+    })
+    .collect()
+}
+
+/// The first directory up from `cwd` with a package.json or node_modules; if it
+/// is a workspace of a root further up, that root (npm ≥ 7).
+pub(crate) fn local_prefix(cwd: &Path, global_mode: bool) -> PathBuf {
+  let mut found: Option<PathBuf> = None;
+  for dir in cwd.ancestors() {
+    let has_package_json = dir.join("package.json").is_file();
+    match &found {
+      None if has_package_json || dir.join("node_modules").is_dir() => {
+        if global_mode {
+          return dir.to_owned();
+        }
+        found = Some(dir.to_owned());
+      }
+      Some(prefix) if has_package_json && is_workspace_of(dir, prefix) => {
+        return dir.to_owned();
+      }
+      _ => {}
+    }
+  }
+  found.unwrap_or_else(|| cwd.to_owned())
+}
+
+fn is_workspace_of(root: &Path, member: &Path) -> bool {
+  let Ok(text) = fs::read_to_string(root.join("package.json")) else {
+    return false;
+  };
+  let Ok(pkg) = serde_json::from_str::<serde_json::Value>(&text) else {
+    return false;
+  };
+  let patterns = match &pkg["workspaces"] {
+    serde_json::Value::Array(a) => a.clone(),
+    serde_json::Value::Object(o) => o
+      .get("packages")
+      .and_then(|p| p.as_array())
+      .cloned()
+      .unwrap_or_default(),
+    _ => return false,
+  };
+  let Ok(relative) = member.strip_prefix(root) else {
+    return false;
+  };
+  let relative = relative.to_string_lossy();
+  patterns
+    .iter()
+    .filter_map(|p| p.as_str())
+    .any(|p| glob_match(p.trim_start_matches("./"), &relative))
+}
+
+/// Enough of glob for workspace patterns: `*` within one segment, `**` across.
+fn glob_match(pattern: &str, path: &str) -> bool {
+  let pattern: Vec<&str> = pattern.trim_end_matches('/').split('/').collect();
+  let path: Vec<&str> = path.split('/').collect();
+  fn segments(p: &[&str], s: &[&str]) -> bool {
+    match (p.first(), s.first()) {
+      (None, None) => true,
+      (Some(&"**"), _) => segments(&p[1..], s) || (!s.is_empty() && segments(p, &s[1..])),
+      (Some(p0), Some(s0)) => segment(p0, s0) && segments(&p[1..], &s[1..]),
+      _ => false,
+    }
+  }
+  fn segment(p: &str, s: &str) -> bool {
+    match p.split_once('*') {
+      None => p == s,
+      Some((head, tail)) => {
+        s.starts_with(head)
+          && (0..=s.len() - head.len())
+            .any(|i| s.is_char_boundary(head.len() + i) && segment(tail, &s[head.len() + i..]))
+      }
+    }
+  }
+  segments(&pattern, &path)
+}
+
+/// npm's own package directory (holding its builtin `npmrc`), from the path of
+/// its `bin/npm-cli.js` or the symlink to it.
+pub(crate) fn npm_root(npm: &Path) -> Option<PathBuf> {
+  let real = fs::canonicalize(npm).ok()?;
+  real
+    .ancestors()
+    .skip(1)
+    .take(4)
+    .find(|dir| {
+      dir.join("package.json").is_file()
+        && fs::read_to_string(dir.join("package.json"))
+          .is_ok_and(|text| text.contains("\"name\": \"npm\"") || text.contains("\"name\":\"npm\""))
+    })
+    .map(Path::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn args(list: &[&str]) -> Vec<OsString> {
+    list.iter().map(OsString::from).collect()
+  }
+
+  #[test]
+  fn flags_beat_env_beat_project_beat_user_beat_global() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (home, project, global) = (root.join("home"), root.join("app"), root.join("g"));
+    for d in [&home, &project, &global] {
+      fs::create_dir_all(d).unwrap();
+    }
+    fs::write(project.join("package.json"), "{}").unwrap();
+    fs::write(
+      project.join(".npmrc"),
+      "registry=https://project/\ncafile=p.pem\nproxy=http://p\n",
+    )
+    .unwrap();
+    fs::write(
+      home.join(".npmrc"),
+      "registry=https://user/\ncafile=u.pem\ntag=u\nproxy=http://u\n",
+    )
+    .unwrap();
+    fs::write(global.join("npmrc"), "tag=g\naccess=public\n").unwrap();
+    let g = global.join("npmrc");
+    let env = Env::from_pairs([
+      ("HOME", home.to_str().unwrap()),
+      ("NPM_CONFIG_REGISTRY", "https://env/"),
+      ("npm_config_globalconfig", g.to_str().unwrap()),
+      ("npm_config_proxy", ""),
+    ]);
+    let config = Config::load(
+      &args(&["--registry", "https://flag/", "install"]),
+      &env,
+      &project,
+      None,
+    );
+    assert_eq!(config.get("registry").unwrap().value, "https://flag/");
+    let config = Config::load(&args(&["install"]), &env, &project, None);
+    let registry = config.get("registry").unwrap();
+    assert_eq!(
+      (registry.value, registry.origin().as_str()),
+      ("https://env/", "environment variable NPM_CONFIG_REGISTRY")
+    );
+    let cafile = config.get("cafile").unwrap();
+    assert_eq!(cafile.value, "p.pem");
+    assert_eq!(
+      cafile.origin(),
+      format!("project .npmrc {}:2", project.join(".npmrc").display())
+    );
+    // An empty npm_config_ variable is ignored, as npm ignores it.
+    assert_eq!(config.get("proxy").unwrap().value, "http://p");
+    assert_eq!(config.get("tag").unwrap().value, "u");
+    assert_eq!(config.get("access").unwrap().layer.source, Source::Global);
+  }
+
+  #[test]
+  fn project_root_is_the_workspace_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("packages/a/src")).unwrap();
+    fs::write(
+      root.join("package.json"),
+      r#"{"workspaces":["packages/*"]}"#,
+    )
+    .unwrap();
+    fs::write(root.join("packages/a/package.json"), "{}").unwrap();
+    assert_eq!(local_prefix(&root.join("packages/a/src"), false), root);
+    assert_eq!(
+      local_prefix(&root.join("packages/a/src"), true),
+      root.join("packages/a")
+    );
+    // Not a member: the nearest package wins.
+    fs::write(root.join("package.json"), r#"{"workspaces":["other/*"]}"#).unwrap();
+    assert_eq!(
+      local_prefix(&root.join("packages/a/src"), false),
+      root.join("packages/a")
+    );
+  }
+
+  #[test]
+  fn globs() {
+    assert!(glob_match("packages/*", "packages/a"));
+    assert!(!glob_match("packages/*", "packages/a/b"));
+    assert!(glob_match("packages/**", "packages/a/b"));
+    assert!(glob_match("apps/web-*", "apps/web-ui"));
+    assert!(!glob_match("apps/web-*", "apps/api"));
+  }
+
+  #[test]
+  fn env_keys_are_normalised_like_npm() {
+    let env = Env::from_pairs([
+      ("npm_config_https_proxy", "http://x"),
+      ("npm_config_//r.example/:_authToken", "t"),
+    ]);
+    let entries = env_entries(&env);
+    let keys: Vec<_> = entries.iter().map(|e| e.key.as_str()).collect();
+    assert!(keys.contains(&"https-proxy"), "{keys:?}");
+    assert!(keys.contains(&"//r.example/:_authToken"), "{keys:?}");
+  }
+
+  #[test]
+  fn user_config_in_home_is_not_read_twice_as_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    fs::create_dir_all(home.join("node_modules")).unwrap();
+    fs::write(home.join(".npmrc"), "registry=https://user/\n").unwrap();
+    let env = Env::from_pairs([("HOME", home.to_str().unwrap())]);
+    let config = Config::load(&[], &env, home, None);
+    let sources: Vec<_> = config.layers.iter().map(|l| l.source).collect();
+    assert!(!sources.contains(&Source::Project), "{sources:?}");
+    assert_eq!(config.get("registry").unwrap().layer.source, Source::User);
+  }
+}

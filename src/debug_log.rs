@@ -1,0 +1,468 @@
+//! Following npm's debug log while npm runs.
+//!
+//! npm ≥ 7 opens `<logs-dir>/<start time>-debug-0.log` as soon as its config
+//! is loaded and appends every log line synchronously, at every level, with
+//! its sequence number: `16 error code ECONNREFUSED`. The last line of a
+//! failed run is `error A complete log of this run can be found in: …`,
+//! written without a newline. Long runs continue in `-debug-1.log` and so on.
+//!
+//! This run's file is the earliest one stamped after npm was started whose
+//! `verbose argv` line carries npm's arguments: a lifecycle script's nested
+//! npm starts later, and an unrelated npm in another terminal has other
+//! arguments. Everything here happens on its own thread, after npm has
+//! started, so npm never waits for it; failures only mean less evidence.
+
+use std::{
+  collections::HashSet,
+  ffi::OsString,
+  fs::{self, File},
+  io::{Read, Seek, SeekFrom},
+  path::{Path, PathBuf},
+  process::ExitStatus,
+  sync::{Arc, Condvar, Mutex, mpsc},
+  thread,
+  time::{Duration, Instant, SystemTime},
+};
+
+use crate::{Evidence, Observer, time::log_stamp};
+
+/// A longer line is cut here; the rest up to its newline is skipped.
+const MAX_LINE: usize = 64 * 1024;
+/// How long npm may linger after its error block before npmx speaks anyway.
+const LINGER: Duration = Duration::from_millis(250);
+/// How long npmx waits, after npm exits, for the last lines and the diagnosis.
+const FINISH: Duration = Duration::from_secs(2);
+
+/// What identifies this run's log among the others in the directory.
+pub(crate) struct Spec {
+  pub(crate) dirs: Vec<PathBuf>,
+  /// npm was started at or after this stamp (minus a second of slack).
+  pub(crate) since: String,
+  /// Plain words from npm's arguments that its `verbose argv` line must hold.
+  pub(crate) words: Vec<String>,
+}
+
+impl Spec {
+  pub(crate) fn new(dirs: Vec<PathBuf>, started: SystemTime, args: &[OsString]) -> Spec {
+    let since = log_stamp(
+      started
+        .checked_sub(Duration::from_secs(1))
+        .unwrap_or(started),
+    );
+    Spec {
+      dirs,
+      since,
+      words: plain_words(args),
+    }
+  }
+}
+
+/// Arguments npm will log verbatim: no secrets or URLs that it would redact,
+/// no paths it might rewrite. `--k=v` counts as its two halves, as npm logs it.
+fn plain_words(args: &[OsString]) -> Vec<String> {
+  args
+    .iter()
+    .filter_map(|a| a.to_str())
+    .take_while(|a| *a != "--")
+    .flat_map(|a| a.splitn(2, '='))
+    .filter(|w| {
+      !w.is_empty()
+        && w.len() <= 100
+        && w
+          .bytes()
+          .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    })
+    .map(str::to_owned)
+    .collect()
+}
+
+/// The thread following the log. `finish` hands it npm's exit status.
+pub(crate) struct Follow {
+  state: Arc<(Mutex<Option<ExitStatus>>, Condvar)>,
+  done: mpsc::Receiver<()>,
+}
+
+/// Starts the thread. `spec` runs on it, so that reading npm's configuration
+/// to find the log directory happens while npm is already starting.
+pub(crate) fn follow(
+  argv: Vec<OsString>,
+  spec: impl FnOnce(&[OsString]) -> Spec + Send + 'static,
+  mut observer: Box<dyn Observer>,
+) -> Follow {
+  let state = Arc::new((Mutex::new(None), Condvar::new()));
+  let (tx, done) = mpsc::channel();
+  let shared = Arc::clone(&state);
+  let spawned = thread::Builder::new()
+    .name("npmx-log".into())
+    .spawn(move || {
+      observer.observe(Evidence::Started { argv: &argv });
+      let mut reader = Reader::new(spec(&argv));
+      let status = watch(&mut reader, observer.as_mut(), &shared);
+      reader.poll(observer.as_mut(), true);
+      observer.observe(Evidence::Exited(status));
+      let _ = tx.send(());
+    });
+  if spawned.is_err() {
+    // No thread, no evidence: npm runs on regardless.
+  }
+  Follow { state, done }
+}
+
+impl Follow {
+  /// npm has exited: let the thread read the rest, deliver the exit, and
+  /// finish; wait for it a bounded time.
+  pub(crate) fn finish(self, status: ExitStatus) {
+    let (lock, cond) = &*self.state;
+    *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
+    cond.notify_all();
+    let _ = self.done.recv_timeout(FINISH);
+  }
+}
+
+/// Polls until npm exits, quickly at first and when lines arrive, then every
+/// 100 ms. Returns the exit status.
+fn watch(
+  reader: &mut Reader,
+  observer: &mut dyn Observer,
+  state: &(Mutex<Option<ExitStatus>>, Condvar),
+) -> ExitStatus {
+  let (lock, cond) = state;
+  let mut interval = Duration::from_millis(5);
+  let mut block_done_at: Option<Instant> = None;
+  let mut lingering_told = false;
+  loop {
+    {
+      let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+      let (guard, _) = cond
+        .wait_timeout_while(guard, interval, |s| s.is_none())
+        .unwrap_or_else(|e| e.into_inner());
+      if let Some(status) = *guard {
+        return status;
+      }
+    }
+    let got_lines = reader.poll(observer, false);
+    interval = if got_lines {
+      Duration::from_millis(5)
+    } else {
+      (interval * 2).min(Duration::from_millis(100))
+    };
+    if observer.error_block_complete() {
+      let at = *block_done_at.get_or_insert_with(Instant::now);
+      if !lingering_told && at.elapsed() >= LINGER {
+        observer.observe(Evidence::Lingering);
+        lingering_told = true;
+      }
+      interval = interval.min(LINGER);
+    }
+  }
+}
+
+struct Reader {
+  spec: Spec,
+  current: Option<Current>,
+  rejected: HashSet<PathBuf>,
+}
+
+struct Current {
+  /// `…/<stamp>-debug-`; files are `<prefix><n>.log`.
+  prefix: String,
+  index: u32,
+  file: File,
+  partial: Vec<u8>,
+  /// Skipping the rest of a line longer than `MAX_LINE`.
+  skipping: bool,
+}
+
+impl Reader {
+  fn new(spec: Spec) -> Reader {
+    Reader {
+      spec,
+      current: None,
+      rejected: HashSet::new(),
+    }
+  }
+
+  /// Feeds every complete new line to the observer; at the end (`last`) the
+  /// unterminated last line too. Returns whether anything was read.
+  fn poll(&mut self, observer: &mut dyn Observer, last: bool) -> bool {
+    if self.current.is_none() {
+      self.current = self.discover();
+    }
+    let Some(current) = &mut self.current else {
+      return false;
+    };
+    let mut any = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+      match current.file.read(&mut buf) {
+        Ok(0) | Err(_) => {
+          // Continued in the next file? npm rotates at a line limit.
+          let next = format!("{}{}.log", current.prefix, current.index + 1);
+          match File::open(&next) {
+            Ok(file) => {
+              current.flush_partial(observer);
+              current.file = file;
+              current.index += 1;
+              continue;
+            }
+            Err(_) => break,
+          }
+        }
+        Ok(n) => {
+          any = true;
+          current.feed(&buf[..n], observer);
+        }
+      }
+    }
+    if last {
+      current.flush_partial(observer);
+    }
+    any
+  }
+
+  fn discover(&mut self) -> Option<Current> {
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
+    for dir in &self.spec.dirs {
+      let Ok(entries) = fs::read_dir(dir) else {
+        continue;
+      };
+      for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(stamp) = name
+          .strip_suffix("-debug-0.log")
+          .or_else(|| name.strip_suffix("-debug.log"))
+        else {
+          continue;
+        };
+        if stamp.len() == 24 && stamp >= self.spec.since.as_str() {
+          found.push((stamp.to_owned(), entry.path()));
+        }
+      }
+    }
+    found.sort();
+    for (_, path) in found {
+      if self.rejected.contains(&path) {
+        continue;
+      }
+      match self.confirm(&path) {
+        Some(true) => return Current::open(path),
+        Some(false) => {
+          self.rejected.insert(path);
+        }
+        // Not enough written yet to tell; an earlier file wins, so wait for it.
+        None => return None,
+      }
+    }
+    None
+  }
+
+  /// Whether the log's `verbose argv` line carries this run's words; `None`
+  /// if that line is not written yet.
+  fn confirm(&self, path: &Path) -> Option<bool> {
+    let mut head = Vec::new();
+    File::open(path)
+      .ok()?
+      .take(64 * 1024)
+      .read_to_end(&mut head)
+      .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let argv = head
+      .lines()
+      .find_map(|l| l.split_once(" verbose argv ").map(|(_, rest)| rest));
+    let Some(argv) = argv else {
+      // A file this far along without argv is not npm's (or is from npm < 7).
+      return if head.lines().count() > 20 {
+        Some(false)
+      } else {
+        None
+      };
+    };
+    let logged: HashSet<String> = serde_json::Deserializer::from_str(argv)
+      .into_iter::<String>()
+      .map_while(Result::ok)
+      .flat_map(|a| a.splitn(2, '=').map(str::to_owned).collect::<Vec<_>>())
+      .collect();
+    Some(self.spec.words.iter().all(|w| logged.contains(w)))
+  }
+}
+
+impl Current {
+  fn open(path: PathBuf) -> Option<Current> {
+    let mut file = File::open(&path).ok()?;
+    file.seek(SeekFrom::Start(0)).ok()?;
+    let name = path.to_string_lossy();
+    let prefix = match name.strip_suffix("0.log") {
+      Some(p) if name.ends_with("-debug-0.log") => p.to_owned(),
+      _ => format!("{}-", name.strip_suffix(".log").unwrap_or(&name)),
+    };
+    Some(Current {
+      prefix,
+      index: 0,
+      file,
+      partial: Vec::new(),
+      skipping: false,
+    })
+  }
+
+  fn feed(&mut self, mut bytes: &[u8], observer: &mut dyn Observer) {
+    while let Some(newline) = memchr::memchr(b'\n', bytes) {
+      self.push(&bytes[..newline]);
+      self.skipping = false;
+      self.flush_partial(observer);
+      bytes = &bytes[newline + 1..];
+    }
+    self.push(bytes);
+  }
+
+  fn push(&mut self, bytes: &[u8]) {
+    if self.skipping {
+      return;
+    }
+    let room = MAX_LINE.saturating_sub(self.partial.len());
+    self
+      .partial
+      .extend_from_slice(&bytes[..bytes.len().min(room)]);
+    if bytes.len() > room {
+      self.skipping = true;
+    }
+  }
+
+  fn flush_partial(&mut self, observer: &mut dyn Observer) {
+    if self.partial.is_empty() {
+      return;
+    }
+    let line = String::from_utf8_lossy(&self.partial);
+    let line = line.strip_suffix('\r').unwrap_or(&line);
+    observer.observe(Evidence::LogLine(line));
+    self.partial.clear();
+  }
+}
+
+/// For tests: follow the log of an npm run in `dirs` the way a live run does,
+/// and return the lines seen.
+#[doc(hidden)]
+pub fn follow_for_test(
+  npm: &Path,
+  args: &[OsString],
+  dirs: Vec<PathBuf>,
+) -> std::io::Result<(ExitStatus, Vec<String>)> {
+  #[derive(Default)]
+  struct Record(Arc<Mutex<Vec<String>>>);
+  impl Observer for Record {
+    fn observe(&mut self, evidence: Evidence<'_>) {
+      if let Evidence::LogLine(line) = evidence {
+        self.0.lock().unwrap().push(line.to_owned());
+      }
+    }
+  }
+  let lines = Arc::new(Mutex::new(Vec::new()));
+  let started = SystemTime::now();
+  let mut child = std::process::Command::new(npm).args(args).spawn()?;
+  let follow = follow(
+    args.to_vec(),
+    move |argv| Spec::new(dirs, started, argv),
+    Box::new(Record(Arc::clone(&lines))),
+  );
+  let status = child.wait()?;
+  follow.finish(status);
+  let lines = lines.lock().unwrap().clone();
+  Ok((status, lines))
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[derive(Default)]
+  struct Lines(Vec<String>);
+  impl Observer for Lines {
+    fn observe(&mut self, evidence: Evidence<'_>) {
+      if let Evidence::LogLine(l) = evidence {
+        self.0.push(l.to_owned());
+      }
+    }
+  }
+
+  fn spec(dir: &Path, words: &[&str]) -> Spec {
+    Spec {
+      dirs: vec![dir.to_owned()],
+      since: "2026-01-01T00_00_00_000Z".into(),
+      words: words.iter().map(|w| w.to_string()).collect(),
+    }
+  }
+
+  #[test]
+  fn picks_the_earliest_new_log_with_our_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = |stamp: &str, body: &str| {
+      fs::write(dir.path().join(format!("{stamp}-debug-0.log")), body).unwrap()
+    };
+    log(
+      "2025-12-31T23_59_59_999Z",
+      "0 verbose argv \"view\" \"x\"\n1 error old\n",
+    );
+    log(
+      "2026-01-01T00_00_01_000Z",
+      "0 verbose argv \"install\"\n1 error other\n",
+    );
+    log(
+      "2026-01-01T00_00_02_000Z",
+      "0 verbose argv \"view\" \"--registry\" \"http://r\" \"x\"\n1 error code E404\n2 error partial",
+    );
+    log(
+      "2026-01-01T00_00_03_000Z",
+      "0 verbose argv \"view\" \"x\"\n1 error nested\n",
+    );
+    let mut reader = Reader::new(spec(dir.path(), &["view", "x"]));
+    let mut lines = Lines::default();
+    reader.poll(&mut lines, false);
+    assert_eq!(lines.0.last().unwrap(), "1 error code E404");
+    reader.poll(&mut lines, true);
+    assert_eq!(lines.0.last().unwrap(), "2 error partial");
+  }
+
+  #[test]
+  fn follows_into_the_next_file_and_bounds_long_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("2026-02-01T00_00_00_000Z-debug-0.log");
+    let long = "x".repeat(MAX_LINE * 3);
+    fs::write(
+      &first,
+      format!("0 verbose argv \"ci\"\n1 silly {long}\n2 info a\n"),
+    )
+    .unwrap();
+    fs::write(
+      dir.path().join("2026-02-01T00_00_00_000Z-debug-1.log"),
+      "3 error code E403",
+    )
+    .unwrap();
+    let mut reader = Reader::new(spec(dir.path(), &["ci"]));
+    let mut lines = Lines::default();
+    reader.poll(&mut lines, true);
+    assert_eq!(lines.0.len(), 4);
+    assert_eq!(lines.0[1].len(), MAX_LINE);
+    assert_eq!(lines.0[2], "2 info a");
+    assert_eq!(lines.0[3], "3 error code E403");
+  }
+
+  #[test]
+  fn plain_words_leave_out_what_npm_may_redact_or_rewrite() {
+    let args: Vec<OsString> = [
+      "publish",
+      "--otp=123456",
+      "--registry",
+      "https://u:p@r/",
+      "./dir",
+      "--",
+      "x",
+    ]
+    .iter()
+    .map(OsString::from)
+    .collect();
+    assert_eq!(
+      plain_words(&args),
+      ["publish", "--otp", "123456", "--registry"]
+    );
+  }
+}

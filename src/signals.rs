@@ -1,0 +1,146 @@
+//! Signals while npm runs.
+//!
+//! npm runs in npmx's own process group on npmx's own terminal, so whatever
+//! the terminal sends (Ctrl-C, Ctrl-\, a hang-up) reaches npm and its scripts
+//! directly, exactly as without npmx. npmx must then only survive it and wait
+//! for npm to finish: sending it again would give npm a second SIGINT.
+//! Signals sent to npmx alone (`kill <pid>`, a supervisor, `timeout`) are
+//! forwarded to npm, which decides what they mean; npmx then leaves as npm left.
+//!
+//! Telling the two apart needs `siginfo_t`: on Linux a signal the terminal
+//! generated has `si_code == SI_KERNEL`, one sent with kill(2) `SI_USER`. That
+//! is why this uses `signal-hook-registry`'s `register_sigaction` rather than
+//! `ctrlc`, whose callback gets neither the signal number nor its origin.
+//! Elsewhere, a SIGINT or SIGQUIT is taken to come from the terminal when npmx
+//! is in the terminal's foreground process group (uv's heuristic).
+//!
+//! The handlers are installed before npm starts (a Ctrl-C in between must not
+//! kill npmx alone) and they are handlers, never `SIG_IGN`: exec resets handled
+//! signals to their defaults but keeps ignored ones ignored, and a `sh -c`
+//! lifecycle script cannot un-ignore a signal. Nothing is blocked either, since
+//! a blocked mask is inherited too. Ctrl-Z is left alone: npmx and npm stop and
+//! continue together as one job.
+
+use std::{
+  fs::File,
+  io::Read,
+  os::fd::{FromRawFd, OwnedFd},
+  sync::{Arc, Mutex},
+};
+
+use libc::c_int;
+
+/// What npmx forwards. Everything with a default action of "terminate" that a
+/// person or a supervisor plausibly sends.
+const HANDLED: [c_int; 7] = [
+  libc::SIGINT,
+  libc::SIGQUIT,
+  libc::SIGTERM,
+  libc::SIGHUP,
+  libc::SIGUSR1,
+  libc::SIGUSR2,
+  libc::SIGALRM,
+];
+
+/// Whom to forward to: npm's pid while it can still receive signals, `None`
+/// once it has exited (so a recycled pid is never signalled).
+#[derive(Clone, Default)]
+pub(crate) struct Target(Arc<Mutex<Option<i32>>>);
+
+impl Target {
+  pub(crate) fn set(&self, pid: Option<i32>) {
+    *self.0.lock().unwrap_or_else(|e| e.into_inner()) = pid;
+  }
+
+  fn send(&self, signal: c_int) {
+    if let Some(pid) = *self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+      // SAFETY: kill(2) with a pid we spawned and have not reaped yet.
+      unsafe { libc::kill(pid, signal) };
+    }
+  }
+}
+
+/// Installs the handlers; call before starting npm.
+pub(crate) fn install(target: Target) -> std::io::Result<()> {
+  let (read, write) = pipe()?;
+  let write_fd = {
+    use std::os::fd::IntoRawFd;
+    write.into_raw_fd() // lives as long as the process: the handlers write to it
+  };
+  for signal in HANDLED {
+    // SAFETY: the action only calls write(2) on a non-blocking pipe, which is
+    // async-signal-safe, and touches no locks or allocations.
+    let registered = unsafe {
+      signal_hook_registry::register_sigaction(signal, move |info: &libc::siginfo_t| {
+        let message = [signal as u8, origin(info)];
+        libc::write(write_fd, message.as_ptr().cast(), message.len());
+      })
+    };
+    registered?;
+  }
+  std::thread::Builder::new()
+    .name("npmx-signals".into())
+    .spawn(move || forward(read, target))?;
+  Ok(())
+}
+
+fn forward(read: OwnedFd, target: Target) {
+  let mut read = File::from(read);
+  let mut message = [0u8; 2];
+  while read.read_exact(&mut message).is_ok() {
+    let signal = c_int::from(message[0]);
+    let from_terminal = match message[1] {
+      TERMINAL => true,
+      UNKNOWN => matches!(signal, libc::SIGINT | libc::SIGQUIT) && in_terminal_foreground(),
+      _ => false,
+    };
+    if !from_terminal {
+      target.send(signal);
+    }
+  }
+}
+
+/// The terminal sent it to the whole foreground group: npm has it too.
+const TERMINAL: u8 = 1;
+/// Cannot tell from `siginfo_t` on this system; `forward` decides.
+const UNKNOWN: u8 = 2;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn origin(info: &libc::siginfo_t) -> u8 {
+  if info.si_code == libc::SI_KERNEL {
+    TERMINAL
+  } else {
+    0
+  }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn origin(_: &libc::siginfo_t) -> u8 {
+  UNKNOWN
+}
+
+/// npmx belongs to the foreground process group of the terminal on one of its
+/// standard descriptors, so the terminal's own SIGINT reached npm as well.
+fn in_terminal_foreground() -> bool {
+  // SAFETY: plain queries on the standard descriptors.
+  let group = unsafe { libc::getpgrp() };
+  (0..3).any(|fd| unsafe { libc::tcgetpgrp(fd) } == group)
+}
+
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+  let mut fds = [0 as c_int; 2];
+  // SAFETY: fds is a valid two-element array.
+  if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+    return Err(std::io::Error::last_os_error());
+  }
+  // SAFETY: pipe(2) just returned these two fresh descriptors; we own them.
+  let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+  for (fd, flags) in [(fds[0], 0), (fds[1], libc::O_NONBLOCK)] {
+    // SAFETY: fcntl on descriptors we own. CLOEXEC keeps them out of npm.
+    unsafe {
+      libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+      libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | flags);
+    }
+  }
+  Ok((read, write))
+}
