@@ -6,7 +6,9 @@ use crate::{
   Env, Error, Mode, child,
   config::Config,
   depth::Depth,
-  evidence, exit_status, locate, logs_dir, mode,
+  exit_status,
+  live::Live,
+  locate, logs_dir, mode, offline,
   options::{self, Action},
 };
 
@@ -29,8 +31,13 @@ pub fn main() -> ! {
     },
     Ok(Action::Help) => print(options::HELP),
     Ok(Action::Version) => print(&format!("npmx {}\n", env!("CARGO_PKG_VERSION"))),
-    Ok(Action::Diagnose(_) | Action::Explain(_) | Action::Doctor) => fail(Error::Usage {
-      message: "not available yet".into(),
+    Ok(Action::Diagnose(file)) => match offline::diagnose_input(file.as_deref(), &env) {
+      Ok(code) => code,
+      Err(error) => fail(error),
+    },
+    Ok(Action::Explain(topic)) => offline::explain(&topic),
+    Ok(Action::Doctor) => fail(Error::Usage {
+      message: "--npmx-doctor is not available yet".into(),
     }),
     Err(error) => fail(error),
   };
@@ -40,13 +47,25 @@ pub fn main() -> ! {
 fn run(mode: Mode, args: &[OsString], env: &Env) -> Result<std::process::ExitStatus, Error> {
   let depth = Depth::from_env(env).check()?;
   let npm = locate::locate(mode, env)?;
-  let observer = Box::new(evidence::Ignore);
+  let observer = Box::new(Live::new(program_name(mode), args, env, npm.path.clone()));
+  // The report belongs to this run; a nested npmx in npm's scripts must not
+  // overwrite it. SAFETY: npmx is still single-threaded here.
+  unsafe { std::env::remove_var("NPMX_REPORT") };
   let (log_env, log_args, npm_path) = (env.clone(), args.to_vec(), npm.path.clone());
   let log_dirs = move || -> Vec<PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_default();
     logs_dir::candidates(&Config::load(&log_args, &log_env, &cwd, Some(&npm_path)))
   };
   child::run(&npm.path, args, depth, log_dirs, observer)
+}
+
+/// What the person typed, for printing their command back to them.
+fn program_name(mode: Mode) -> &'static str {
+  match mode {
+    Mode::Npm => "npm",
+    Mode::Npx => "npx",
+    Mode::Npmx => "npmx",
+  }
 }
 
 fn disabled(mode: Mode, args: &[OsString], env: &Env) -> Error {

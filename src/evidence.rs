@@ -34,11 +34,3 @@ pub(crate) trait Observer: Send {
     false
   }
 }
-
-/// The stage before diagnosis exists: takes everything, decides nothing.
-#[derive(Default)]
-pub(crate) struct Ignore;
-
-impl Observer for Ignore {
-  fn observe(&mut self, _: Evidence<'_>) {}
-}

@@ -10,31 +10,46 @@
 //! 4. `logs_dir`, `debug_log`, `evidence`: follow npm's own debug log while it runs and hand
 //!    each line to the diagnosis stage.
 //! 5. `line`, `transcript`: read npm's lines (live log, saved output, CI logs) into facts.
-//! 6. `env`, `npmrc`, `config`, `project`, `context`: what npm reads and what was typed.
-//! 7. `catalogue`, `diagnose`, `advice`: decide causes and the steps that fit.
-//! 8. `redact`, `render`, `report`, `ci`: say it, without leaking a secret.
+//! 6. `env`, `npmrc`, `config`, `command`, `context`: what npm reads and what was typed.
+//! 7. `catalogue`, `signature`, `diagnose`, `advice`: decide causes and the steps that fit.
+//! 8. `redact`, `render`, `report`: say it, without leaking a secret.
+//! 9. `live` (the stage a run feeds) and `offline` (`--npmx-diagnose`, `--npmx-explain`).
 //!
 //! `main` ties them together; see docs/design.md for the decisions and why.
 
-// Parts of the config and evidence API are used by the diagnosis stage only.
+// A few fields (package.json details, config layer existence, how npm was
+// found) are read only by `--npmx-doctor`, which is being written.
 #![allow(dead_code)]
 
+mod advice;
 mod app;
+mod catalogue;
 mod child;
+mod command;
 mod config;
+mod context;
 mod debug_log;
 mod depth;
+mod diagnose;
 mod env;
 mod error;
 mod evidence;
 mod exit_status;
+mod line;
+mod live;
 mod locate;
 mod logs_dir;
 mod mode;
 mod npmrc;
+mod offline;
 mod options;
+mod redact;
+mod render;
+mod report;
 mod signals;
+mod signature;
 mod time;
+mod transcript;
 
 pub use crate::app::main;
 

@@ -1,0 +1,276 @@
+//! The command the person typed: which npm subcommand it was, and how to
+//! print it back to them, quoted for their shell, with one change.
+
+use std::ffi::OsString;
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Command {
+  /// What they typed to run it: `npm`, `npx` or `npmx`.
+  pub(crate) program: String,
+  pub(crate) args: Vec<String>,
+  /// npm's canonical name for the subcommand (`i` → `install`).
+  pub(crate) name: Option<&'static str>,
+}
+
+/// npm's aliases, as in npm 11's `cmd-list.js`, for the commands advice cares about.
+const ALIASES: &[(&str, &[&str])] = &[
+  (
+    "install",
+    &[
+      "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add",
+    ],
+  ),
+  (
+    "ci",
+    &["clean-install", "ic", "install-clean", "isntall-clean"],
+  ),
+  ("install-test", &["it"]),
+  ("publish", &[]),
+  ("unpublish", &[]),
+  ("login", &["adduser", "add-user", "logon"]),
+  ("logout", &[]),
+  ("whoami", &[]),
+  ("access", &[]),
+  ("owner", &["author"]),
+  ("dist-tag", &["dist-tags"]),
+  ("exec", &["x"]),
+  ("run", &["run-script", "rum", "urn"]),
+  ("test", &["tst", "t"]),
+  ("update", &["up", "upgrade", "udpate"]),
+  ("uninstall", &["un", "unlink", "remove", "rm", "r"]),
+  ("view", &["v", "info", "show"]),
+  ("pack", &[]),
+  ("audit", &[]),
+  ("outdated", &[]),
+  ("config", &["c"]),
+  ("token", &[]),
+  ("trust", &[]),
+  ("stage", &[]),
+  ("ping", &[]),
+  ("doctor", &[]),
+];
+
+/// Flags that consume the next argument when written without `=`.
+const TAKES_VALUE: &[&str] = &[
+  "--registry",
+  "--userconfig",
+  "--globalconfig",
+  "--cache",
+  "--logs-dir",
+  "--prefix",
+  "--tag",
+  "--access",
+  "--otp",
+  "--workspace",
+  "-w",
+  "-C",
+  "--loglevel",
+  "--proxy",
+  "--https-proxy",
+  "--cafile",
+  "--scope",
+  "--auth-type",
+  "--fetch-timeout",
+  "--fetch-retries",
+];
+
+impl Command {
+  pub(crate) fn new(program: &str, args: &[OsString]) -> Command {
+    let args: Vec<String> = args
+      .iter()
+      .map(|a| a.to_string_lossy().into_owned())
+      .collect();
+    let name = if program == "npx" {
+      Some("exec")
+    } else {
+      subcommand(&args)
+    };
+    Command {
+      program: program.to_owned(),
+      args,
+      name,
+    }
+  }
+
+  pub(crate) fn is(&self, name: &str) -> bool {
+    self.name == Some(name)
+  }
+
+  /// A command that writes to the registry.
+  pub(crate) fn publishes(&self) -> bool {
+    matches!(
+      self.name,
+      Some(
+        "publish" | "unpublish" | "dist-tag" | "owner" | "access" | "deprecate" | "stage" | "trust"
+      )
+    )
+  }
+
+  /// A command that installs packages.
+  pub(crate) fn installs(&self) -> bool {
+    matches!(
+      self.name,
+      Some("install" | "ci" | "install-test" | "update" | "exec")
+    )
+  }
+
+  /// The value of a flag (`--tag beta` or `--tag=beta`), if given.
+  pub(crate) fn flag(&self, name: &str) -> Option<&str> {
+    let mut args = self.args.iter().take_while(|a| *a != "--");
+    while let Some(arg) = args.next() {
+      if arg == name {
+        return args.next().map(String::as_str);
+      }
+      if let Some(value) = arg.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+        return Some(value);
+      }
+    }
+    None
+  }
+
+  /// The command line, quoted for a POSIX shell.
+  pub(crate) fn line(&self) -> String {
+    std::iter::once(self.program.as_str())
+      .chain(self.args.iter().map(String::as_str))
+      .map(quote)
+      .collect::<Vec<_>>()
+      .join(" ")
+  }
+
+  /// The command line with `flag` (`--otp=<code>`) set: an existing
+  /// `--otp`/`--otp=…` is replaced, otherwise it goes before any `--`.
+  pub(crate) fn with(&self, flag: &str) -> String {
+    let name = flag.split('=').next().unwrap_or(flag);
+    let mut args: Vec<String> = Vec::with_capacity(self.args.len() + 1);
+    let mut iter = self.args.iter().peekable();
+    let mut placed = false;
+    while let Some(arg) = iter.next() {
+      if !placed && arg == "--" {
+        args.push(flag.to_owned());
+        placed = true;
+      }
+      if !placed && (arg == name || arg.starts_with(&format!("{name}="))) {
+        if arg == name && !flag.contains('=') {
+          // `--access public` style: keep our value, drop theirs.
+        } else if arg == name {
+          iter.next();
+        }
+        args.push(flag.to_owned());
+        placed = true;
+        continue;
+      }
+      args.push(arg.clone());
+    }
+    if !placed {
+      args.push(flag.to_owned());
+    }
+    let quoted = args
+      .iter()
+      .map(|a| if a.contains('<') { a.clone() } else { quote(a) });
+    std::iter::once(quote(&self.program))
+      .chain(quoted)
+      .collect::<Vec<_>>()
+      .join(" ")
+  }
+}
+
+fn subcommand(args: &[String]) -> Option<&'static str> {
+  let mut iter = args.iter();
+  while let Some(arg) = iter.next() {
+    if arg == "--" {
+      return None;
+    }
+    if arg.starts_with('-') {
+      if TAKES_VALUE.contains(&arg.as_str()) {
+        iter.next();
+      }
+      continue;
+    }
+    return Some(canonical(arg).unwrap_or("other"));
+  }
+  None
+}
+
+fn canonical(word: &str) -> Option<&'static str> {
+  ALIASES
+    .iter()
+    .find(|(name, aliases)| *name == word || aliases.contains(&word))
+    .map(|(name, _)| *name)
+}
+
+/// POSIX shell quoting: bare when safe, otherwise single quotes.
+pub(crate) fn quote(arg: &str) -> String {
+  let safe = !arg.is_empty()
+    && arg
+      .bytes()
+      .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./_-".contains(&b));
+  if safe {
+    arg.to_owned()
+  } else {
+    format!("'{}'", arg.replace('\'', r"'\''"))
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn cmd(program: &str, args: &[&str]) -> Command {
+    Command::new(
+      program,
+      &args.iter().map(OsString::from).collect::<Vec<_>>(),
+    )
+  }
+
+  #[test]
+  fn finds_the_subcommand_past_flags_and_aliases() {
+    assert_eq!(cmd("npm", &["i", "lodash"]).name, Some("install"));
+    assert_eq!(
+      cmd("npm", &["--registry", "https://r/", "clean-install"]).name,
+      Some("ci")
+    );
+    assert_eq!(cmd("npm", &["-w", "pkg", "publish"]).name, Some("publish"));
+    assert_eq!(cmd("npx", &["cowsay"]).name, Some("exec"));
+    assert_eq!(cmd("npm", &["frobnicate"]).name, Some("other"));
+    assert_eq!(cmd("npm", &[]).name, None);
+  }
+
+  #[test]
+  fn prints_the_person_s_command_with_one_change() {
+    let c = cmd("npm", &["publish", "--tag", "beta"]);
+    assert_eq!(
+      c.with("--otp=<code>"),
+      "npm publish --tag beta --otp=<code>"
+    );
+    let c = cmd("npm", &["publish", "--otp=123456", "--tag", "beta"]);
+    assert_eq!(
+      c.with("--otp=<code>"),
+      "npm publish --otp=<code> --tag beta"
+    );
+    let c = cmd("npm", &["publish", "--otp", "123456"]);
+    assert_eq!(c.with("--otp=<code>"), "npm publish --otp=<code>");
+    let c = cmd("npm", &["run", "release", "--", "--dry"]);
+    assert_eq!(
+      c.with("--otp=<code>"),
+      "npm run release --otp=<code> -- --dry"
+    );
+    let c = cmd("npm", &["publish", "./my dir"]);
+    assert_eq!(
+      c.with("--access=public"),
+      "npm publish './my dir' --access=public"
+    );
+    assert_eq!(c.flag("--tag"), None);
+    assert_eq!(
+      cmd("npm", &["publish", "--tag=next"]).flag("--tag"),
+      Some("next")
+    );
+  }
+
+  #[test]
+  fn quoting() {
+    assert_eq!(quote(""), "''");
+    assert_eq!(quote("it's"), r"'it'\''s'");
+    assert_eq!(quote("@acme/pkg@1.0.0"), "@acme/pkg@1.0.0");
+    assert_eq!(quote("a b"), "'a b'");
+  }
+}

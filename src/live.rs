@@ -1,0 +1,110 @@
+//! The diagnosis stage of a live run: an [`Observer`] of npm's debug log that
+//! speaks once, right after npm's error block — when npm exits, or when npm
+//! lingers after writing the block's closing line.
+
+use std::{
+  ffi::OsString,
+  io::{IsTerminal, Write},
+  os::unix::process::ExitStatusExt,
+  path::PathBuf,
+};
+
+use crate::{
+  Env, Evidence, Observer,
+  context::Context,
+  diagnose::{self, Diagnosis},
+  line, render, report,
+  transcript::Transcript,
+};
+
+pub(crate) struct Live {
+  program: String,
+  args: Vec<OsString>,
+  env: Env,
+  npm: PathBuf,
+  report: Option<PathBuf>,
+  transcript: Transcript,
+  spoken: Option<(Vec<Diagnosis>, crate::redact::Redactor)>,
+}
+
+impl Live {
+  pub(crate) fn new(program: &str, args: &[OsString], env: &Env, npm: PathBuf) -> Live {
+    Live {
+      program: program.to_owned(),
+      args: args.to_vec(),
+      env: env.clone(),
+      npm,
+      report: env
+        .get_os("NPMX_REPORT")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from),
+      transcript: Transcript::default(),
+      spoken: None,
+    }
+  }
+
+  /// Diagnoses and prints, once.
+  fn speak(&mut self, succeeded: bool) {
+    if self.spoken.is_some() {
+      return;
+    }
+    let facts = self.transcript.facts();
+    let worth_a_look = !facts.blocks.is_empty() || !facts.notices.is_empty();
+    let (diagnoses, redactor) = if worth_a_look {
+      let ctx = Context::live(&self.program, &self.args, &self.env, Some(&self.npm));
+      let redactor = ctx.redactor();
+      (diagnose::diagnose(&facts, &ctx, succeeded), redactor)
+    } else {
+      (Vec::new(), Default::default())
+    };
+    if !diagnoses.is_empty() {
+      let style = render::Style::for_stream(std::io::stderr().is_terminal(), &self.env);
+      let text = render::render(&diagnoses, style, &redactor);
+      let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+    self.spoken = Some((diagnoses, redactor));
+  }
+}
+
+impl Observer for Live {
+  fn observe(&mut self, evidence: Evidence<'_>) {
+    match evidence {
+      Evidence::Started { .. } => {}
+      Evidence::LogLine(text) => {
+        if let Some(line) = line::from_log(text) {
+          self.transcript.push_npm(line);
+        }
+      }
+      Evidence::Lingering => self.speak(false),
+      Evidence::Exited(status) => {
+        self.speak(status.success());
+        if let (Some(path), Some((diagnoses, redactor))) = (&self.report, &self.spoken) {
+          let code = status.code().or_else(|| status.signal().map(|s| 128 + s));
+          report::write(path, &report::to_json(code, diagnoses, redactor));
+        }
+      }
+    }
+  }
+
+  fn error_block_complete(&self) -> bool {
+    self.transcript.block_closed()
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use std::process::ExitStatus;
+
+  #[test]
+  fn a_run_with_no_log_reports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let env = Env::from_pairs([("NPMX_REPORT", report.to_str().unwrap())]);
+    let mut live = Live::new("npm", &[], &env, "/nonexistent/npm".into());
+    live.observe(Evidence::Exited(ExitStatus::from_raw(1 << 8)));
+    let json: serde_json::Value =
+      serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json, serde_json::json!({"exit_code": 1, "diagnoses": []}));
+  }
+}

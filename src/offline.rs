@@ -1,0 +1,232 @@
+//! The two modes that never run npm: `--npmx-diagnose [FILE]` reads a saved
+//! npm output, CI log or debug log; `--npmx-explain ID|CODE` explains a cause
+//! or lists the causes behind an npm code, like `rustc --explain`.
+
+use std::{
+  io::{IsTerminal, Read, Write},
+  path::Path,
+};
+
+use crate::{
+  Env, Error,
+  catalogue::{self, Cause},
+  context::Context,
+  diagnose::{self, Diagnosis},
+  line,
+  redact::{self, Redactor},
+  render, report,
+  transcript::{Facts, Transcript},
+};
+
+/// Reads the input and prints what it finds. Exit: 0 found, 1 not, 2 unreadable.
+pub(crate) fn diagnose_input(file: Option<&Path>, env: &Env) -> Result<i32, Error> {
+  let mut bytes = Vec::new();
+  let read = match file {
+    Some(path) => std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)),
+    None => std::io::stdin().lock().read_to_end(&mut bytes),
+  };
+  let what = file.map_or("standard input".to_owned(), |p| p.display().to_string());
+  read.map_err(|source| Error::Input { what, source })?;
+  let (diagnoses, facts) = diagnose_text(&String::from_utf8_lossy(&bytes));
+  let style = render::Style::for_stream(std::io::stdout().is_terminal(), env);
+  let text = if diagnoses.is_empty() {
+    let note = if facts.blocks.is_empty() {
+      "no npm error found in the input"
+    } else {
+      "npm failed, but npmx knows no cause for this error"
+    };
+    format!("npmx: {note}\n")
+  } else {
+    render::render(&diagnoses, style, &Redactor::default())
+      .trim_start()
+      .to_owned()
+  };
+  let _ = std::io::stdout().lock().write_all(text.as_bytes());
+  if let Some(path) = env.get_os("NPMX_REPORT").filter(|p| !p.is_empty()) {
+    report::write(
+      Path::new(path),
+      &report::to_json(None, &diagnoses, &Redactor::default()),
+    );
+  }
+  Ok(if diagnoses.is_empty() { 1 } else { 0 })
+}
+
+/// Diagnoses saved text of any of npm's formats.
+pub(crate) fn diagnose_text(text: &str) -> (Vec<Diagnosis>, Facts) {
+  let facts = read(text);
+  let ctx = Context::offline(facts.argv.as_deref());
+  (
+    diagnose::diagnose(&facts, &ctx, facts.blocks.is_empty()),
+    facts,
+  )
+}
+
+fn read(text: &str) -> Facts {
+  let mut transcript = Transcript::default();
+  let text = redact::strip_ansi(text);
+  for raw in text.lines() {
+    for line in unescape(raw) {
+      match line::from_output(&line) {
+        Some(npm) => transcript.push_npm(npm),
+        None => transcript.push_other(&line),
+      }
+    }
+  }
+  for error in json_errors(&text) {
+    for line in error {
+      transcript.push_npm(line);
+    }
+    transcript.push_other("");
+  }
+  transcript.facts()
+}
+
+/// npm's stderr saved inside a JSON string (`"npm error code E403\nnpm error …"`).
+fn unescape(line: &str) -> Vec<String> {
+  if !(line.contains("\\n") && (line.contains("npm ERR!") || line.contains("npm error"))) {
+    return vec![line.to_owned()];
+  }
+  let mut out = String::with_capacity(line.len());
+  let mut chars = line.chars();
+  while let Some(c) = chars.next() {
+    if c != '\\' {
+      out.push(c);
+      continue;
+    }
+    match chars.next() {
+      Some('n') => out.push('\n'),
+      Some('t') => out.push('\t'),
+      Some('r') => {}
+      Some('"') => out.push('"'),
+      Some('\\') => out.push('\\'),
+      Some(other) => {
+        out.push('\\');
+        out.push(other);
+      }
+      None => out.push('\\'),
+    }
+  }
+  out
+    .split('\n')
+    .map(|l| l.trim_matches('"').to_owned())
+    .collect()
+}
+
+/// `--json` error objects (`{"error": {"code", "summary", "detail"}}`), as npm
+/// lines. Only tried where a line opens an object, so cost stays low.
+fn json_errors(text: &str) -> Vec<Vec<line::NpmLine>> {
+  let mut found = Vec::new();
+  let mut offset = 0;
+  for raw in text.split_inclusive('\n') {
+    let start = offset;
+    offset += raw.len();
+    if !raw.trim_start().starts_with('{') {
+      continue;
+    }
+    let from = start + (raw.len() - raw.trim_start().len());
+    let mut stream =
+      serde_json::Deserializer::from_str(&text[from..]).into_iter::<serde_json::Value>();
+    let Some(Ok(value)) = stream.next() else {
+      continue;
+    };
+    let Some(code) = value["error"]["code"].as_str() else {
+      continue;
+    };
+    let mut lines = vec![line::NpmLine {
+      level: line::Level::Error,
+      text: format!("code {code}"),
+    }];
+    for part in ["summary", "detail"] {
+      for l in value["error"][part].as_str().unwrap_or("").lines() {
+        lines.push(line::NpmLine {
+          level: line::Level::Error,
+          text: l.to_owned(),
+        });
+      }
+    }
+    found.push(lines);
+  }
+  found
+}
+
+/// `--npmx-explain`: exit 0 when the topic is known, 1 when not.
+pub(crate) fn explain(topic: &str) -> i32 {
+  let mut out = String::new();
+  if let Some(cause) = catalogue::find(topic) {
+    explain_cause(&mut out, cause, true);
+  } else {
+    let causes = catalogue::with_code(topic);
+    if causes.is_empty() {
+      let ids: Vec<_> = catalogue::CAUSES.iter().map(|c| c.id).collect();
+      let _ = writeln!(
+        std::io::stderr(),
+        "npmx: no cause or npm code named {topic:?}; causes: {}",
+        ids.join(", ")
+      );
+      return 1;
+    }
+    let code = topic.to_ascii_uppercase();
+    out.push_str(&format!(
+      "npm's {code} can mean any of {} causes. How to tell them apart:\n\n",
+      causes.len()
+    ));
+    for cause in causes {
+      explain_cause(&mut out, cause, false);
+    }
+  }
+  let _ = std::io::stdout().lock().write_all(out.as_bytes());
+  0
+}
+
+fn explain_cause(out: &mut String, cause: &Cause, full: bool) {
+  out.push_str(&format!("{} [{}]\n", cause.title, cause.id));
+  out.push_str(&format!("  Tell: {}\n", cause.tell));
+  if full {
+    out.push_str(&format!("  Codes: {}\n\n", cause.codes.join(", ")));
+    for line in textwrap(cause.explain, 96) {
+      out.push_str(&format!("  {line}\n"));
+    }
+  }
+  out.push('\n');
+}
+
+fn textwrap(text: &str, width: usize) -> Vec<String> {
+  let mut lines = vec![String::new()];
+  for word in text.split_whitespace() {
+    let line = lines.last_mut().unwrap();
+    if !line.is_empty() && line.len() + 1 + word.len() > width {
+      lines.push(word.to_owned());
+    } else {
+      if !line.is_empty() {
+        line.push(' ');
+      }
+      line.push_str(word);
+    }
+  }
+  lines
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn ids(text: &str) -> Vec<&'static str> {
+    diagnose_text(text).0.iter().map(|d| d.cause.id).collect()
+  }
+
+  #[test]
+  fn json_escaped_and_json_mode() {
+    let escaped = r#"{"stderr": "npm error code E402\nnpm error 402 Payment Required - PUT https://registry.npmjs.org/@a%2fb - You must sign up for private packages\n"}"#;
+    assert_eq!(ids(escaped), ["scoped-access"]);
+    let json = "{\n  \"error\": {\n    \"code\": \"ECONNREFUSED\",\n    \"summary\": \"request to http://127.0.0.1:9/x failed, reason: connect ECONNREFUSED 127.0.0.1:9\",\n    \"detail\": \"\"\n  }\n}\n";
+    assert_eq!(ids(json), ["connection-refused"]);
+  }
+
+  #[test]
+  fn colour_codes_do_not_hide_npm() {
+    assert_eq!(
+      ids("\u{1b}[1mnpm\u{1b}[22m \u{1b}[31merror\u{1b}[39m code EAI_AGAIN\n"),
+      ["dns-failure"]
+    );
+  }
+}

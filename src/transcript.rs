@@ -1,0 +1,527 @@
+//! What a run of npm said, reduced to facts.
+//!
+//! Lines arrive one at a time (live from the debug log, or from a saved
+//! output); the transcript keeps only what can matter, so a huge install log
+//! costs little memory, and then cuts it into npm's error blocks.
+//!
+//! Which error lines are npm's own? npm ends every error block with "A
+//! complete log of this run can be found in …" (or "Log files were not
+//! written …"), and writes exactly one `code` line in it. Text a script
+//! printed (a failing test that prints `npm error code E403`) follows npm's
+//! script banner (`> pkg@1.0.0 test`) and is not followed by that closing line
+//! — npm 7+ does not print an error block for a failed `npm run` at all, only
+//! the exit code. So: a block after a banner counts only if npm closed it,
+//! and in a block the last `code` line is npm's. The debug log contains no
+//! script output at all, which is why a live run trusts it.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::line::{Level, NpmLine};
+
+/// One input line, as far as the transcript cares.
+#[derive(Clone, Debug)]
+enum Item {
+  Npm(NpmLine),
+  /// npm's lifecycle banner: `> name@1.0.0 script`; what follows is the script's.
+  Banner,
+  /// Anything else: ends an error block in saved output.
+  Other,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Transcript {
+  items: Vec<Item>,
+  /// The last npm line closed an error block.
+  block_closed: bool,
+}
+
+/// One failed request, from npm's summary line `<status> <text> - <METHOD> <url>[ - <reason>]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HttpError {
+  pub(crate) status: u16,
+  pub(crate) status_text: String,
+  pub(crate) method: Option<String>,
+  pub(crate) url: Option<String>,
+  /// The registry's own words (the body's `error` field).
+  pub(crate) reason: Option<String>,
+}
+
+/// An `http fetch` line: a request npm made, and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Fetch {
+  pub(crate) method: String,
+  pub(crate) status: Option<u16>,
+  pub(crate) url: String,
+  /// `attempt 1 failed with ECONNREFUSED`
+  pub(crate) failed_with: Option<String>,
+}
+
+/// One npm error block, understood.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Block {
+  pub(crate) code: Option<String>,
+  pub(crate) syscall: Option<String>,
+  pub(crate) errno: Option<String>,
+  pub(crate) http: Option<HttpError>,
+  /// The block's text after its code/syscall/errno lines, line by line.
+  pub(crate) lines: Vec<String>,
+  /// Those lines joined with single spaces: npm hard-wrapped its hints up to
+  /// 11.11.0, so phrases are matched on this.
+  pub(crate) text: String,
+  /// The URL the failure is about, from wherever the block names it.
+  pub(crate) url: Option<String>,
+  /// What the registry asked for in `WWW-Authenticate` (`Unable to authenticate, need: …`).
+  pub(crate) challenge: Option<String>,
+  /// npm closed the block ("A complete log of this run …").
+  pub(crate) closed: bool,
+  /// The text is npm's network failure sentence (`request to <url> failed, reason: …`).
+  pub(crate) fetch_error: bool,
+}
+
+/// npm's fetch failure, in every version's words.
+static FETCH_ERROR: LazyLock<Regex> =
+  LazyLock::new(|| Regex::new(r"request to https?://\S+ failed, reason: ").unwrap());
+
+/// Everything a transcript says.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Facts {
+  /// npm's own error blocks, in order. Usually one.
+  pub(crate) blocks: Vec<Block>,
+  pub(crate) notices: Vec<String>,
+  pub(crate) warnings: Vec<String>,
+  pub(crate) fetches: Vec<Fetch>,
+  pub(crate) npm_version: Option<String>,
+  pub(crate) node_version: Option<String>,
+  /// npm's arguments as its debug log records them.
+  pub(crate) argv: Option<Vec<String>>,
+  /// The config files npm loaded (`silly config load:file:`).
+  pub(crate) config_files: Vec<String>,
+  /// `verbose exit N`.
+  pub(crate) exit_code: Option<i32>,
+  /// `verbose oidc …` / `silly oidc …`: why trusted publishing did not happen.
+  pub(crate) oidc: Vec<String>,
+  pub(crate) pkgid: Option<String>,
+  pub(crate) cwd: Option<String>,
+}
+
+impl Facts {
+  /// The block npm ended on: the failure to explain.
+  pub(crate) fn last_block(&self) -> Option<&Block> {
+    self.blocks.last()
+  }
+}
+
+const CLOSING: [&str; 2] = [
+  "A complete log of this run can be found in",
+  "Log files were not written",
+];
+
+impl Transcript {
+  pub(crate) fn push_npm(&mut self, line: NpmLine) {
+    if line.level == Level::Error {
+      self.block_closed = CLOSING.iter().any(|c| line.text.starts_with(c));
+    }
+    if keep(&line) {
+      self.items.push(Item::Npm(line));
+    }
+  }
+
+  /// A line that is not npm's (saved output only).
+  pub(crate) fn push_other(&mut self, line: &str) {
+    static BANNER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^> \S+@\S+ \S+").unwrap());
+    let item = if BANNER.is_match(line.trim_start()) {
+      Item::Banner
+    } else {
+      Item::Other
+    };
+    // Runs of other lines are one break; keep memory flat on long logs.
+    if !matches!((self.items.last(), &item), (Some(Item::Other), Item::Other)) {
+      self.items.push(item);
+    }
+  }
+
+  /// Whether the last line closed an error block (npm now only exits).
+  pub(crate) fn block_closed(&self) -> bool {
+    self.block_closed
+  }
+
+  pub(crate) fn facts(&self) -> Facts {
+    let mut facts = Facts::default();
+    let mut after_banner = false;
+    let mut current: Vec<&str> = Vec::new();
+    for item in &self.items {
+      match item {
+        Item::Banner => {
+          close_block(&mut facts, &mut current, after_banner);
+          after_banner = true;
+        }
+        Item::Other => close_block(&mut facts, &mut current, after_banner),
+        Item::Npm(line) => {
+          if line.level == Level::Error {
+            current.push(&line.text);
+            if CLOSING.iter().any(|c| line.text.starts_with(c)) {
+              close_block(&mut facts, &mut current, after_banner);
+              after_banner = false;
+            }
+          } else {
+            note(&mut facts, line);
+          }
+        }
+      }
+    }
+    close_block(&mut facts, &mut current, after_banner);
+    facts
+  }
+}
+
+/// Lines worth remembering; the rest of a verbose log is dropped on arrival.
+fn keep(line: &NpmLine) -> bool {
+  let text = line.text.as_str();
+  match line.level {
+    Level::Error | Level::Notice | Level::Warn => true,
+    Level::Http => {
+      text.starts_with("fetch ") && (text.contains(" failed with ") || fetch_failed(text))
+    }
+    Level::Info => text.starts_with("using "),
+    Level::Verbose => [
+      "argv ", "exit ", "npm ", "node ", "oidc", "pkgid ", "cwd ", "title ",
+    ]
+    .iter()
+    .any(|p| text.starts_with(p)),
+    Level::Silly => text.starts_with("config load:file:") || text.starts_with("oidc"),
+    Level::Timing => false,
+  }
+}
+
+/// `fetch GET 404 https://…`: a request that ended with status ≥ 400.
+fn fetch_failed(text: &str) -> bool {
+  text
+    .split(' ')
+    .nth(2)
+    .and_then(|s| s.parse::<u16>().ok())
+    .is_some_and(|s| s >= 400)
+}
+
+fn note(facts: &mut Facts, line: &NpmLine) {
+  let text = line.text.as_str();
+  match line.level {
+    Level::Notice => facts.notices.push(text.to_owned()),
+    Level::Warn => facts.warnings.push(text.to_owned()),
+    Level::Http => facts.fetches.extend(parse_fetch(text)),
+    Level::Info => {
+      if let Some(v) = text.strip_prefix("using npm@") {
+        facts.npm_version = Some(v.trim().to_owned());
+      } else if let Some(v) = text.strip_prefix("using node@") {
+        facts.node_version = Some(v.trim().to_owned());
+      }
+    }
+    Level::Verbose | Level::Silly => {
+      if let Some(argv) = text.strip_prefix("argv ") {
+        let args = serde_json::Deserializer::from_str(argv)
+          .into_iter::<String>()
+          .map_while(Result::ok);
+        facts.argv = Some(args.collect());
+      } else if let Some(code) = text.strip_prefix("exit ") {
+        facts.exit_code = code.trim().parse().ok();
+      } else if let Some(v) = text.strip_prefix("npm ") {
+        facts
+          .npm_version
+          .get_or_insert_with(|| v.trim().trim_start_matches('v').to_owned());
+      } else if let Some(v) = text.strip_prefix("node ") {
+        facts
+          .node_version
+          .get_or_insert_with(|| v.trim().to_owned());
+      } else if let Some(file) = text.strip_prefix("config load:file:") {
+        facts.config_files.push(file.to_owned());
+      } else if text.starts_with("oidc") {
+        facts.oidc.push(text.to_owned());
+      } else if let Some(id) = text.strip_prefix("pkgid ") {
+        facts.pkgid = Some(id.trim().to_owned());
+      } else if let Some(cwd) = text.strip_prefix("cwd ") {
+        facts.cwd = Some(cwd.to_owned());
+      }
+    }
+    Level::Error | Level::Timing => {}
+  }
+}
+
+fn parse_fetch(text: &str) -> Option<Fetch> {
+  static FETCH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+      r"^fetch (GET|PUT|POST|DELETE|PATCH|HEAD) (?:(\d{3}) )?(\S+)(?:.*? failed with (\S+))?",
+    )
+    .unwrap()
+  });
+  let c = FETCH.captures(text)?;
+  Some(Fetch {
+    method: c[1].to_owned(),
+    status: c.get(2).and_then(|s| s.as_str().parse().ok()),
+    url: c[3].to_owned(),
+    failed_with: c.get(4).map(|m| m.as_str().to_owned()),
+  })
+}
+
+fn close_block(facts: &mut Facts, current: &mut Vec<&str>, after_banner: bool) {
+  if current.is_empty() {
+    return;
+  }
+  let block = parse_block(current);
+  current.clear();
+  // After a script banner only a block npm itself closed is npm's.
+  if after_banner && !block.closed {
+    return;
+  }
+  if block.code.is_some() || block.http.is_some() || block.fetch_error || block.closed {
+    facts.blocks.push(block);
+  }
+}
+
+fn parse_block(lines: &[&str]) -> Block {
+  let mut block = Block::default();
+  // The last `code` line is npm's; a script's imitation can only come earlier.
+  let start = lines
+    .iter()
+    .rposition(|l| l.starts_with("code "))
+    .unwrap_or(0);
+  for (i, line) in lines.iter().enumerate().skip(start) {
+    // The first word only: pasted logs trail timestamps and noise.
+    let word = |v: &str| v.split_whitespace().next().unwrap_or("").to_owned();
+    if i == start && line.starts_with("code ") {
+      block.code = Some(word(&line["code ".len()..]));
+    } else if let Some(v) = line
+      .strip_prefix("syscall ")
+      .filter(|_| block.syscall.is_none())
+    {
+      block.syscall = Some(word(v));
+    } else if let Some(v) = line
+      .strip_prefix("errno ")
+      .filter(|_| block.errno.is_none())
+    {
+      block.errno = Some(word(v));
+    } else if CLOSING.iter().any(|c| line.starts_with(c)) {
+      block.closed = true;
+    } else {
+      block.lines.push((*line).to_owned());
+    }
+  }
+  // npm ≤ 6 printed the log path on its own line after the closing sentence.
+  if block.closed {
+    block
+      .lines
+      .retain(|l| !(l.trim_start().starts_with('/') && l.trim_end().ends_with(".log")));
+  }
+  // npm 6 printed no code line for some network errors; errno says the same.
+  if block.code.is_none() {
+    block.code = block
+      .errno
+      .clone()
+      .filter(|e| e.starts_with(|c: char| c.is_ascii_uppercase()));
+  }
+  block.text = join_words(&block.lines);
+  block.fetch_error = FETCH_ERROR.is_match(&block.text);
+  block.http = block.lines.iter().find_map(|l| parse_http(l));
+  block.challenge = challenge(&block.text);
+  block.url = block
+    .http
+    .as_ref()
+    .and_then(|h| h.url.clone())
+    .or_else(|| failing_url(&block.text));
+  block
+}
+
+fn join_words(lines: &[String]) -> String {
+  let mut text = String::new();
+  for word in lines.iter().flat_map(|l| l.split_whitespace()) {
+    if !text.is_empty() {
+      text.push(' ');
+    }
+    text.push_str(word);
+  }
+  text
+}
+
+/// `403 Forbidden - PUT https://r/x - reason`, after npm's title (`403 `), in
+/// every form npm has used: npm ≤ 5 `publish Failed PUT 403`, npm ≤ 6.5
+/// `403 Forbidden: pkg@latest`.
+pub(crate) fn parse_http(line: &str) -> Option<HttpError> {
+  static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)([1-5]\d\d) (.*?) - (GET|PUT|POST|DELETE|PATCH|HEAD) (\S+)(?: - (.*))?$")
+      .unwrap()
+  });
+  static OLD_PUBLISH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"publish Failed (PUT) ([1-5]\d\d)").unwrap());
+  static OLD_INSTALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[1-5]\d\d )?([1-5]\d\d) ([A-Za-z][A-Za-z ]*): (\S+@\S*)$").unwrap()
+  });
+  if let Some(c) = SUMMARY.captures(line) {
+    let status: u16 = c[1].parse().ok()?;
+    let text = c[2].trim();
+    let text = text.strip_prefix(&format!("{status} ")).unwrap_or(text);
+    return Some(HttpError {
+      status,
+      status_text: text.to_owned(),
+      method: Some(c[3].to_owned()),
+      url: Some(c[4].to_owned()),
+      reason: c
+        .get(5)
+        .map(|r| r.as_str().trim().to_owned())
+        .filter(|r| !r.is_empty()),
+    });
+  }
+  if let Some(c) = OLD_PUBLISH.captures(line) {
+    return Some(HttpError {
+      status: c[2].parse().ok()?,
+      method: Some(c[1].to_owned()),
+      ..HttpError::default()
+    });
+  }
+  let c = OLD_INSTALL.captures(line.trim())?;
+  Some(HttpError {
+    status: c[1].parse().ok()?,
+    status_text: c[2].to_owned(),
+    method: Some("GET".into()),
+    ..HttpError::default()
+  })
+}
+
+fn challenge(text: &str) -> Option<String> {
+  let (_, rest) = text.split_once("Unable to authenticate, need: ")?;
+  Some(rest.to_owned())
+}
+
+/// The URL npm says it failed on, in npm's own phrasings; never any URL the
+/// text happens to mention (npm's hints link to its website).
+fn failing_url(text: &str) -> Option<String> {
+  static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+      r"(?:request to|trying to fetch|network timeout at:?|logged in to|fetch (?:GET|PUT|POST)) (https?://[^\s'`,)]+)",
+    )
+    .unwrap()
+  });
+  URL
+    .captures(text)
+    .map(|c| c[1].trim_end_matches(['.', ':']).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::line;
+
+  fn from_output(text: &str) -> Facts {
+    let mut t = Transcript::default();
+    for l in text.lines() {
+      match line::from_output(l) {
+        Some(npm) => t.push_npm(npm),
+        None => t.push_other(l),
+      }
+    }
+    t.facts()
+  }
+
+  #[test]
+  fn a_publish_403() {
+    let facts = from_output(
+      "npm ERR! code E403\n\
+       npm ERR! 403 403 Forbidden - PUT https://registry.npmjs.org/@o%2fx - You cannot publish over the previously published versions: 3.4.0.\n\
+       npm ERR! 403 In most cases, you or one of your dependencies are requesting\n\
+       npm ERR! 403 a package version that is forbidden by your security policy, or\n\
+       npm ERR! 403 on a server you do not have access to.\n",
+    );
+    let block = facts.last_block().unwrap();
+    assert_eq!(block.code.as_deref(), Some("E403"));
+    let http = block.http.as_ref().unwrap();
+    assert_eq!(
+      (
+        http.status,
+        http.status_text.as_str(),
+        http.method.as_deref()
+      ),
+      (403, "Forbidden", Some("PUT"))
+    );
+    assert_eq!(
+      http.reason.as_deref(),
+      Some("You cannot publish over the previously published versions: 3.4.0.")
+    );
+    assert!(block.text.contains("security policy, or 403 on a server"));
+    assert!(!block.closed);
+  }
+
+  #[test]
+  fn a_script_imitating_npm_is_not_npm() {
+    let facts = from_output(
+      "> x@1.0.0 test\n> node fail.js\n\nnpm error code E403\nnpm error 403 403 Forbidden - PUT https://registry.npmjs.org/x\n",
+    );
+    assert!(facts.blocks.is_empty(), "{:?}", facts.blocks);
+  }
+
+  #[test]
+  fn npm_s_own_block_after_a_script_counts() {
+    let facts = from_output(
+      "> x@1.0.0 prepack\n> tsc\n\nnpm error code E403\nnpm error 403 403 Forbidden - PUT https://r/x - nope\nnpm error A complete log of this run can be found in: /h/.npm/_logs/x-debug-0.log\n",
+    );
+    assert_eq!(facts.blocks.len(), 1);
+    assert!(facts.blocks[0].closed);
+  }
+
+  #[test]
+  fn the_last_code_line_is_npm_s() {
+    let facts = from_output(
+      "npm error code E403\nnpm error Lifecycle script `test` failed with error:\nnpm error code 1\nnpm error command failed\nnpm error A complete log of this run can be found in: /l.log\n",
+    );
+    assert_eq!(facts.blocks[0].code.as_deref(), Some("1"));
+  }
+
+  #[test]
+  fn debug_log_lines() {
+    let mut t = Transcript::default();
+    for l in [
+      "1 info using npm@11.19.1",
+      "2 info using node@v20.20.2",
+      "3 silly config load:file:/app/.npmrc",
+      "8 verbose argv \"view\" \"is-number\" \"--registry\" \"http://127.0.0.1:9\"",
+      "12 http fetch GET http://127.0.0.1:9/is-number attempt 1 failed with ECONNREFUSED",
+      "13 http fetch GET 200 https://r/ok 5ms",
+      "16 error code ECONNREFUSED",
+      "17 error syscall connect",
+      "18 error errno ECONNREFUSED",
+      "19 error FetchError: request to http://127.0.0.1:9/is-number failed, reason: connect ECONNREFUSED 127.0.0.1:9",
+      "25 verbose exit 1",
+      "27 error A complete log of this run can be found in: /h/_logs/x-debug-0.log",
+    ] {
+      t.push_npm(line::from_log(l).unwrap());
+    }
+    assert!(t.block_closed());
+    let facts = t.facts();
+    assert_eq!(facts.npm_version.as_deref(), Some("11.19.1"));
+    assert_eq!(facts.node_version.as_deref(), Some("v20.20.2"));
+    assert_eq!(facts.config_files, ["/app/.npmrc"]);
+    assert_eq!(facts.argv.as_ref().unwrap()[1], "is-number");
+    assert_eq!(facts.exit_code, Some(1));
+    assert_eq!(facts.fetches.len(), 1);
+    assert_eq!(
+      facts.fetches[0].failed_with.as_deref(),
+      Some("ECONNREFUSED")
+    );
+    let block = facts.last_block().unwrap();
+    assert_eq!(
+      (block.code.as_deref(), block.syscall.as_deref()),
+      (Some("ECONNREFUSED"), Some("connect"))
+    );
+    assert_eq!(block.url.as_deref(), Some("http://127.0.0.1:9/is-number"));
+    assert!(block.closed);
+  }
+
+  #[test]
+  fn old_http_forms() {
+    assert_eq!(parse_http("publish Failed PUT 403").unwrap().status, 403);
+    let old = parse_http("403 Forbidden: cli-table@^0.3.1").unwrap();
+    assert_eq!((old.status, old.method.as_deref()), (403, Some("GET")));
+    let nexus =
+      parse_http("403 403 Requested item is quarantined - GET https://n/repository/x.tgz").unwrap();
+    assert_eq!(nexus.status_text, "Requested item is quarantined");
+    assert_eq!(nexus.reason, None);
+  }
+}

@@ -1,0 +1,158 @@
+//! Every saved npm failure under `tests/fixtures/` is diagnosed offline and
+//! must give exactly the causes its header expects, with the key command.
+//!
+//! A fixture is the output as it was seen, behind a header:
+//!
+//! ```text
+//! # source: where it was seen
+//! # cause: what the thread established
+//! # expect: version-exists | npm version prerelease
+//! npm ERR! code E403
+//! ```
+//!
+//! `expect: none` means npmx must say nothing. `expect: a, b | cmd` lists the
+//! causes in order; the command must be among the first cause's steps.
+//! Adding a signature = one entry in `src/signature.rs` + one fixture here.
+
+use std::{fs, path::Path, process::Command};
+
+struct Expect {
+  ids: Vec<String>,
+  command: Option<String>,
+}
+
+fn expectation(text: &str, file: &Path) -> Expect {
+  let line = text
+    .lines()
+    .take_while(|l| l.starts_with("# "))
+    .find_map(|l| l.strip_prefix("# expect: "))
+    .unwrap_or_else(|| panic!("{} has no `# expect:` header", file.display()));
+  let (ids, command) = match line.split_once(" | ") {
+    Some((ids, command)) => (ids, Some(command.trim().to_owned())),
+    None => (line, None),
+  };
+  let ids = if ids.trim() == "none" {
+    Vec::new()
+  } else {
+    ids.split(',').map(|s| s.trim().to_owned()).collect()
+  };
+  Expect { ids, command }
+}
+
+fn diagnose(body: &str) -> (i32, serde_json::Value) {
+  let dir = tempfile::tempdir().unwrap();
+  let input = dir.path().join("input.txt");
+  let report = dir.path().join("report.json");
+  fs::write(&input, body).unwrap();
+  let out = Command::new(env!("CARGO_BIN_EXE_npmx"))
+    .arg("--npmx-diagnose")
+    .arg(&input)
+    .env("NPMX_REPORT", &report)
+    .env_remove("NPMX_VERBOSE")
+    .output()
+    .unwrap();
+  let json = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
+  (out.status.code().unwrap(), json)
+}
+
+fn check_dir(dir: &str) -> usize {
+  let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+    .join("tests/fixtures")
+    .join(dir);
+  let mut failures = Vec::new();
+  let mut count = 0;
+  let mut entries: Vec<_> = fs::read_dir(&root)
+    .unwrap()
+    .flatten()
+    .map(|e| e.path())
+    .collect();
+  entries.sort();
+  for file in entries {
+    let text = fs::read_to_string(&file).unwrap();
+    let expect = expectation(&text, &file);
+    let body: String = text
+      .lines()
+      .skip_while(|l| l.starts_with("# "))
+      .map(|l| format!("{l}\n"))
+      .collect();
+    let (code, report) = diagnose(&body);
+    count += 1;
+    let got: Vec<String> = report["diagnoses"]
+      .as_array()
+      .unwrap()
+      .iter()
+      .map(|d| d["id"].as_str().unwrap().to_owned())
+      .collect();
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    if got != expect.ids {
+      failures.push(format!("{name}: expected {:?}, got {got:?}", expect.ids));
+      continue;
+    }
+    if assert_eq_code(code, &expect).is_err() {
+      failures.push(format!("{name}: exit code {code}"));
+    }
+    if report["exit_code"] != serde_json::Value::Null {
+      failures.push(format!("{name}: offline exit_code must be null"));
+    }
+    for d in report["diagnoses"].as_array().unwrap() {
+      let commands: Vec<&str> = d["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["command"].as_str())
+        .collect();
+      if commands.is_empty() {
+        failures.push(format!("{name}: {} gives no command to paste", d["id"]));
+      }
+      if d["evidence"].as_array().unwrap().is_empty() {
+        failures.push(format!("{name}: {} names no evidence", d["id"]));
+      }
+      let all = serde_json::to_string(d).unwrap();
+      for unsafe_advice in [
+        "strict-ssl false",
+        "strict-ssl=false --",
+        "config set strict-ssl",
+        "NODE_TLS_REJECT_UNAUTHORIZED=0 npm",
+      ] {
+        if all.contains(unsafe_advice) {
+          failures.push(format!("{name}: advises {unsafe_advice}"));
+        }
+      }
+    }
+    if let (Some(command), Some(first)) = (&expect.command, report["diagnoses"].get(0)) {
+      let commands: Vec<&str> = first["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["command"].as_str())
+        .collect();
+      if !commands.iter().any(|c| c.contains(command.as_str())) {
+        failures.push(format!(
+          "{name}: no step command contains {command:?}; commands: {commands:#?}"
+        ));
+      }
+    }
+  }
+  assert!(
+    failures.is_empty(),
+    "{} of {count} fixtures in {dir} failed:\n{}",
+    failures.len(),
+    failures.join("\n")
+  );
+  count
+}
+
+fn assert_eq_code(code: i32, expect: &Expect) -> Result<(), ()> {
+  let want = if expect.ids.is_empty() { 1 } else { 0 };
+  if code == want { Ok(()) } else { Err(()) }
+}
+
+#[test]
+fn corpus_of_real_failures_npm_5_to_11() {
+  assert!(check_dir("corpus") >= 27);
+}
+
+#[test]
+fn successes_and_script_output_say_nothing() {
+  assert!(check_dir("negative") >= 5);
+}
