@@ -57,6 +57,21 @@ pub use crate::app::main;
 pub mod testing {
   //! Entry points for the integration tests and benchmarks. Not a stable API.
   pub use crate::debug_log::follow_for_test;
+
+  /// The README's cause table, generated from the catalogue (`tests/readme.rs`).
+  pub fn cause_table_markdown() -> String {
+    let mut out = String::from("| id | npm codes | what it means |\n|---|---|---|\n");
+    for cause in crate::catalogue::CAUSES {
+      let codes: Vec<String> = cause.codes.iter().map(|c| format!("`{c}`")).collect();
+      out.push_str(&format!(
+        "| `{}` | {} | {} |\n",
+        cause.id,
+        codes.join(" "),
+        cause.title
+      ));
+    }
+    out
+  }
 }
 
 pub(crate) use crate::{
