@@ -6,7 +6,7 @@ use crate::{
   Env, Error, Mode, child,
   config::Config,
   depth::Depth,
-  exit_status,
+  doctor, exit_status,
   live::Live,
   locate, logs_dir, mode, offline,
   options::{self, Action},
@@ -36,9 +36,7 @@ pub fn main() -> ! {
       Err(error) => fail(error),
     },
     Ok(Action::Explain(topic)) => offline::explain(&topic),
-    Ok(Action::Doctor) => fail(Error::Usage {
-      message: "--npmx-doctor is not available yet".into(),
-    }),
+    Ok(Action::Doctor) => doctor::run(mode, &env),
     Err(error) => fail(error),
   };
   std::process::exit(code)

@@ -10,7 +10,7 @@ use std::{
 };
 
 use crate::{
-  Env, Evidence, Observer,
+  Env, Evidence, Observer, ci,
   context::Context,
   diagnose::{self, Diagnosis},
   line, render, report,
@@ -60,6 +60,7 @@ impl Live {
     if !diagnoses.is_empty() {
       let style = render::Style::for_stream(std::io::stderr().is_terminal(), &self.env);
       let text = render::render(&diagnoses, style, &redactor);
+      let text = ci::decorate(text, &diagnoses, &self.env, &redactor);
       let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
     self.spoken = Some((diagnoses, redactor));

@@ -74,7 +74,8 @@ const PATTERNS: &[(&str, &str)] = &[
   (r"\bgithub_pat_[A-Za-z0-9_]{30,}", MASK),
   // .npmrc secrets: `_authToken=`, `_auth=`, `_password=`, also `//host/:_authToken`.
   (
-    r"(?i)((?:_authToken|_auth|_password|:password|authToken)\s*[=:]\s*)[^\s'`]+",
+    // A `${VAR}` reference is not a secret and says where the secret comes from.
+    r"(?i)((?:_authToken|_auth|_password|:password|authToken)\s*[=:]\s*)[^$\s'`][^\s'`]*",
     "${1}***",
   ),
   // Credentials in a URL.
@@ -186,6 +187,10 @@ mod tests {
       ),
       ("ghp_0123456789abcdefghijklmnopqrstuvwxyz", "***"),
       ("strict-ssl=true", "strict-ssl=true"),
+      (
+        "//npm.acme.com/:_authToken=${ACME_TOKEN}",
+        "//npm.acme.com/:_authToken=${ACME_TOKEN}",
+      ),
     ];
     for (input, want) in cases {
       assert_eq!(r.clean(input), want, "{input}");

@@ -1,0 +1,91 @@
+//! `npmx --npmx-doctor` shows where settings come from and the problems
+//! visible before npm runs, and never shows a secret.
+
+use std::{fs, path::Path, process::Command};
+
+fn doctor(project_npmrc: &str, user_npmrc: &str, env: &[(&str, &str)]) -> (i32, String) {
+  let dir = tempfile::tempdir().unwrap();
+  let (home, app) = (dir.path().join("home"), dir.path().join("app"));
+  fs::create_dir_all(&home).unwrap();
+  fs::create_dir_all(&app).unwrap();
+  fs::write(
+    app.join("package.json"),
+    r#"{"name":"@acme/ui","version":"1.0.0"}"#,
+  )
+  .unwrap();
+  fs::write(app.join(".npmrc"), project_npmrc).unwrap();
+  fs::write(home.join(".npmrc"), user_npmrc).unwrap();
+  let global = dir.path().join("global-npmrc");
+  fs::write(&global, "").unwrap();
+  let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
+  cmd
+    .arg("--npmx-doctor")
+    .current_dir(&app)
+    .env_clear()
+    .env("HOME", &home)
+    .env("PATH", "/usr/bin:/bin");
+  cmd.env("npm_config_globalconfig", &global);
+  for (k, v) in env {
+    cmd.env(k, v);
+  }
+  let out = cmd.output().unwrap();
+  assert!(Path::new(&app).exists());
+  (
+    out.status.code().unwrap(),
+    String::from_utf8(out.stdout).unwrap(),
+  )
+}
+
+const SECRET: &str = "npm_abcdefghijklmnopqrstuvwxyz0123456789";
+
+#[test]
+fn problems_are_named_with_their_file_and_line() {
+  let (code, out) = doctor(
+    "@acme:registry=https://npm.acme.com/\n//npm.acme.com/:_authToken=${ACME_TOKEN}\nhttps-proxy=http://127.0.0.1:9\ncafile=/nonexistent/ca.pem\n",
+    &format!("//registry.npmjs.org/:_authToken={SECRET}\nstrict-ssl=false\n"),
+    &[("NODE_AUTH_TOKEN", "")],
+  );
+  assert_eq!(code, 1, "{out}");
+  assert!(
+    out.contains("@acme:registry = https://npm.acme.com/"),
+    "{out}"
+  );
+  assert!(
+    out.contains(".npmrc:2 reads ${ACME_TOKEN}, which is not set here"),
+    "{out}"
+  );
+  assert!(
+    out.contains("nothing answers at the proxy http://127.0.0.1:9"),
+    "{out}"
+  );
+  assert!(out.contains("cafile = /nonexistent/ca.pem"), "{out}");
+  assert!(out.contains("does not exist"), "{out}");
+  assert!(out.contains("strict-ssl=false"), "{out}");
+  assert!(out.contains("NODE_AUTH_TOKEN: empty"), "{out}");
+  assert!(!out.contains(SECRET), "the token leaked:\n{out}");
+}
+
+#[test]
+fn a_clean_setup_has_no_problems() {
+  let (code, out) = doctor("", "", &[("NPM_TOKEN", SECRET)]);
+  assert_eq!(code, 0, "{out}");
+  assert!(out.contains("No problems found."), "{out}");
+  assert!(
+    out.contains("registry = https://registry.npmjs.org/  (npm's default)"),
+    "{out}"
+  );
+  assert!(out.contains("NPM_TOKEN: set"), "{out}");
+  assert!(!out.contains(SECRET), "{out}");
+}
+
+#[test]
+fn an_http_npmjs_registry_and_a_proxy_password_are_flagged_and_hidden() {
+  let (code, out) = doctor(
+    "registry=http://registry.npmjs.org/\n",
+    "",
+    &[("HTTPS_PROXY", "http://alice:hunter2secret@127.0.0.1:9")],
+  );
+  assert_eq!(code, 1, "{out}");
+  assert!(out.contains("https only"), "{out}");
+  assert!(!out.contains("hunter2secret"), "{out}");
+}
