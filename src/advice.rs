@@ -546,9 +546,14 @@ impl Advice<'_, '_> {
         "npm config list",
       );
     }
-    let what = match &credential {
-      Some((_, origin)) => format!("The token set at {origin} was refused"),
-      None => "The credentials npm sent were refused".into(),
+    let from_var = self
+      .ctx
+      .credential_for(&url)
+      .and_then(|c| c.setting.entry.vars.first().map(|v| v.name.clone()));
+    let what = match (&credential, from_var) {
+      (Some((_, origin)), Some(var)) => format!("The token from ${{{var}}} ({origin}) was refused"),
+      (Some((_, origin)), None) => format!("The token set at {origin} was refused"),
+      (None, _) => "The credentials npm sent were refused".into(),
     };
     self.say(format!("{what}: it expired, was revoked, or is for another registry. npmjs.com session tokens last two hours; classic tokens were all revoked on 2025-12-09."));
     if self.in_ci() == Some(true) {
@@ -1241,16 +1246,20 @@ impl Advice<'_, '_> {
       || self
         .text()
         .contains("unable to verify the first certificate");
-    if leaf {
-      self.say(format!("{host} sends its certificate without the intermediate CA certificate. Its operators should serve the full chain; meanwhile, trust that intermediate:"));
+    let why = if leaf {
+      format!(
+        "{host} sends its certificate without the intermediate CA certificate. Its operators should serve the full chain; meanwhile, trust that intermediate (PEM) for npm:"
+      )
     } else if proxy.is_some() || kind(&self.url()) == Kind::Npmjs {
-      self.say(format!(
-        "{host}'s certificate was signed by a CA this machine does not trust: on a company network usually a TLS-inspecting proxy (Zscaler and the like). Get that CA certificate (PEM) from IT and trust it:"
-      ));
+      format!(
+        "{host}'s certificate was signed by a CA this machine does not trust: on a company network usually a TLS-inspecting proxy (Zscaler and the like). Get that CA certificate (PEM) from IT and trust it for npm:"
+      )
     } else {
-      self.say(format!("{host}'s certificate was signed by a CA this machine does not trust (a private registry's own CA?). Trust that CA:"));
-    }
-    self.run("for npm:", "npm config set cafile /path/to/ca.pem");
+      format!(
+        "{host}'s certificate was signed by a CA this machine does not trust (a private registry's own CA?). Trust that CA (PEM) for npm:"
+      )
+    };
+    self.run(why, "npm config set cafile /path/to/ca.pem");
     self.run(
       "or for every Node.js program:",
       "export NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
