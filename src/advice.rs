@@ -435,9 +435,43 @@ impl Advice<'_, '_> {
       .find_map(|s| s.entry.vars.first().map(|v| v.name.clone()))
   }
 
+  /// The failing host is in package-lock.json and in no registry setting:
+  /// the lockfile was made against someone else's registry.
+  fn lockfile_only(&mut self) -> bool {
+    let Some(host) = self.s.observed.url.as_deref().and_then(context::host_of) else {
+      return false;
+    };
+    let Some(config) = &self.ctx.config else {
+      return false;
+    };
+    let mut configured: Vec<String> = config
+      .all()
+      .filter(|s| s.key == "registry" || s.key.ends_with(":registry"))
+      .filter_map(|s| context::host_of(s.value))
+      .collect();
+    configured.push("registry.npmjs.org".into());
+    if configured.contains(&host) || !self.ctx.lockfile_hosts().contains(&host) {
+      return false;
+    }
+    self.note(format!(
+      "package-lock.json resolves packages from {host}, which no registry setting names"
+    ));
+    self.run(
+      format!(
+        "package-lock.json fetches from {host}, probably the registry of whoever made the lockfile, and no setting of yours \
+         names it. If it is not your registry, have npm fetch from yours instead (and commit the rewritten lockfile):"
+      ),
+      self.command_with("--replace-registry-host=always"),
+    );
+    true
+  }
+
   fn not_logged_in(&mut self) {
     let registry = self.registry();
     let url = self.url();
+    if self.lockfile_only() {
+      return;
+    }
     if self.explain_missing_var(&url) || self.explain_missing_var(&registry) {
       return;
     }
@@ -508,24 +542,7 @@ impl Advice<'_, '_> {
     if let Some(challenge) = self.s.block.and_then(|b| b.challenge.clone()) {
       self.note(format!("the registry asked for: {challenge}"));
     }
-    let lock_only = {
-      let host = context::host_of(&url);
-      let configured = context::host_of(&registry);
-      host.is_some()
-        && host != configured
-        && self.ctx.lockfile_hosts().contains(host.as_ref().unwrap())
-    };
-    if lock_only {
-      self.note(format!(
-        "package-lock.json resolves packages from {}, which no registry setting names",
-        self.host()
-      ));
-      self.say(format!(
-        "package-lock.json points at {}, probably the registry of whoever made the lockfile. If that registry is not yours, \
-         regenerate the lockfile against your registry (npm install rewrites the resolved URLs).",
-        self.host()
-      ));
-    }
+    self.lockfile_only();
     if self.product_token_steps() {
       return;
     }
