@@ -528,7 +528,6 @@ impl Advice<'_, '_> {
 
   fn auth_rejected(&mut self) {
     let url = self.url();
-    let registry = self.registry();
     if self.explain_missing_var(&url) {
       return;
     }
