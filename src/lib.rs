@@ -60,6 +60,15 @@ pub mod testing {
   //! Entry points for the integration tests and benchmarks. Not a stable API.
   pub use crate::debug_log::follow_for_test;
 
+  /// The cause ids npmx finds in a saved npm output (`--npmx-diagnose`).
+  pub fn diagnose_text(text: &str) -> Vec<&'static str> {
+    crate::offline::diagnose_text(text)
+      .0
+      .iter()
+      .map(|d| d.cause.id)
+      .collect()
+  }
+
   /// The README's cause table, generated from the catalogue (`tests/readme.rs`).
   pub fn cause_table_markdown() -> String {
     let mut out = String::from("| id | npm codes | what it means |\n|---|---|---|\n");

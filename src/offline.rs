@@ -65,7 +65,7 @@ fn read(text: &str) -> Facts {
   let mut transcript = Transcript::default();
   let text = redact::strip_ansi(text);
   for raw in text.lines() {
-    for line in unescape(raw) {
+    for line in unescape(cut(raw)) {
       match line::from_output(&line) {
         Some(npm) => transcript.push_npm(npm),
         None => transcript.push_other(&line),
@@ -79,6 +79,21 @@ fn read(text: &str) -> Facts {
     transcript.push_other("");
   }
   transcript.facts()
+}
+
+/// A line longer than this is cut: no npm line is, and memory stays bounded
+/// whatever the input (a 100 MB line without a newline).
+const MAX_LINE: usize = 64 * 1024;
+
+fn cut(line: &str) -> &str {
+  if line.len() <= MAX_LINE {
+    return line;
+  }
+  let mut end = MAX_LINE;
+  while !line.is_char_boundary(end) {
+    end -= 1;
+  }
+  &line[..end]
 }
 
 /// npm's stderr saved inside a JSON string (`"npm error code E403\nnpm error …"`).
@@ -117,10 +132,16 @@ fn unescape(line: &str) -> Vec<String> {
 fn json_errors(text: &str) -> Vec<Vec<line::NpmLine>> {
   let mut found = Vec::new();
   let mut offset = 0;
-  for raw in text.split_inclusive('\n') {
+  let mut lines = text.split_inclusive('\n').peekable();
+  while let Some(raw) = lines.next() {
     let start = offset;
     offset += raw.len();
-    if !raw.trim_start().starts_with('{') {
+    // npm prints `{` alone, then `  "error": {`; or it is all on one line.
+    let opens = raw.trim() == "{"
+      && lines
+        .peek()
+        .is_some_and(|next| next.trim_start().starts_with("\"error\""));
+    if !opens && !raw.trim_start().starts_with("{\"error\"") {
       continue;
     }
     let from = start + (raw.len() - raw.trim_start().len());
