@@ -516,7 +516,12 @@ print_lines() {
   config_lines fish alias | sed 's/^/    fish:       /'
   say ""
   say "Check with: npm --npmx-version   (prints npmx's version when npm is npmx)"
-  say "Off for one command: NPMX_DISABLE=1 npm ...   Uninstall: install.sh --uninstall$( [ "$prefix" = "${HOME:-}/.local" ] || printf ' --prefix %s' "$prefix")"
+  if [ "$prefix" = "${HOME:-}/.local" ]; then
+    uninstall_args=
+  else
+    uninstall_args=" --prefix '$(printf '%s' "$prefix" | sed "s/'/'\\\\''/g")'"
+  fi
+  say "Off for one command: NPMX_DISABLE=1 npm ...   Uninstall: install.sh --uninstall$uninstall_args"
 }
 
 install() {

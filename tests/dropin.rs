@@ -111,6 +111,10 @@ impl Sandbox {
     self.dir.path()
   }
 
+  fn scratch(&self) -> PathBuf {
+    self.root().join("scratch")
+  }
+
   fn home(&self) -> PathBuf {
     self.root().join("home")
   }
@@ -136,8 +140,12 @@ impl Sandbox {
       .env("PATH", path)
       .env("TMPDIR", self.root())
       .env("npm_config_update_notifier", "false")
-      .env("npm_config_cache", self.root().join("npm-cache"))
-      .env("npm_config_userconfig", self.root().join("npmrc"))
+      .env("npm_config_cache", self.scratch().join("npm-cache"))
+      .env("npm_config_userconfig", self.scratch().join("npmrc"))
+      // What shells and npm keep for themselves goes where `tree` does not look.
+      .env("XDG_DATA_HOME", self.scratch().join("data"))
+      .env("XDG_CACHE_HOME", self.scratch().join("cache"))
+      .env("HISTFILE", self.scratch().join("history"))
       .stdin(Stdio::null());
     command
   }
@@ -187,7 +195,8 @@ impl Sandbox {
   }
 }
 
-/// Every path under `dir` with what it is: file contents, link target, folder.
+/// Every path under `dir` with what it is: file contents, link target, folder;
+/// without a sandbox's scratch folder.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, String> {
   fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, String>) {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -196,6 +205,9 @@ fn tree(dir: &Path) -> BTreeMap<PathBuf, String> {
     for entry in entries {
       let path = entry.unwrap().path();
       let rel = path.strip_prefix(root).unwrap().to_path_buf();
+      if rel == Path::new("scratch") {
+        continue;
+      }
       let meta = fs::symlink_metadata(&path).unwrap();
       if meta.file_type().is_symlink() {
         let target = fs::read_link(&path).unwrap();
@@ -1094,4 +1106,53 @@ fn feature_downloads_from_url_and_fails_clearly_without_a_binary() {
       fs::read(NPMX).unwrap()
     );
   }
+}
+
+/// Spaces, quotes, `$` and backquotes in the prefix survive every line
+/// install.sh prints, writes or generates, in both modes.
+#[test]
+fn odd_prefix_paths_are_quoted_everywhere() {
+  let s = Sandbox::new();
+  let prefix = s.root().join("my \"odd\" $HOME `pre'fix`");
+  let run = |args: &[&str]| {
+    ok(
+      s.command(install_sh(), "/usr/bin:/bin")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args(args)
+        .output()
+        .unwrap(),
+    )
+  };
+  let before = tree(s.root());
+  let path = base_path(&real_npm().dir);
+  let expected = format!(
+    "npmx {}\n{}\n",
+    env!("CARGO_PKG_VERSION"),
+    real_npm().npm_version
+  );
+  let check = "npm --npmx-version; npm --version";
+  for mode in ["--mode=path", "--mode=alias"] {
+    let out = run(&[
+      "--binary",
+      NPMX,
+      "--shims=script",
+      "--write-shell-config=bash,fish",
+      mode,
+    ]);
+    assert!(out.contains("--prefix '"), "{out}");
+    let out = ok(
+      s.command("bash", &path)
+        .args(["-ic", check])
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(out, expected, "bash {mode}");
+    if let Some(fish) = on_path("fish") {
+      let out = ok(s.command(fish, &path).args(["-c", check]).output().unwrap());
+      assert_eq!(out, expected, "fish {mode}");
+    }
+  }
+  run(&["--uninstall"]);
+  assert_eq!(tree(s.root()), before);
 }
