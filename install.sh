@@ -596,6 +596,16 @@ install() {
         say "npmx's block in $rc is up to date." ;;
     esac
   done
+  case " $shell_list " in
+    *" bash "*)
+      # Login bash reads the first of these and ~/.bashrc only if it says so.
+      for profile in "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.profile"; do
+        [ -f "$profile" ] || continue
+        grep -q bashrc "$profile" ||
+          say "Note: $profile does not read ~/.bashrc, so login shells (macOS Terminal, ssh) will not see npmx's block; add the line there too."
+        break
+      done ;;
+  esac
 
   manifest_sync
   say "Installed $version:"

@@ -1156,3 +1156,19 @@ fn odd_prefix_paths_are_quoted_everywhere() {
   run(&["--uninstall"]);
   assert_eq!(tree(s.root()), before);
 }
+
+#[test]
+fn bash_config_warns_when_login_shells_skip_bashrc() {
+  let s = Sandbox::new();
+  fs::write(s.home().join(".bash_profile"), "export A=1\n").unwrap();
+  let out = s.install(&["--write-shell-config=bash"]);
+  assert!(
+    out.contains(".bash_profile does not read ~/.bashrc"),
+    "{out}"
+  );
+
+  let s = Sandbox::new();
+  fs::write(s.home().join(".profile"), ". \"$HOME/.bashrc\"\n").unwrap();
+  let out = s.install(&["--write-shell-config=bash"]);
+  assert!(!out.contains("does not read"), "{out}");
+}
