@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""Runs the machine's real npm against the e2e servers and records what it did.
+
+    python3 tests/e2e/capture.py [--only NAME[,NAME...]] [--out DIR] [--list]
+
+Starts tests/e2e/servers.py (and stops it at the end), then for each scenario
+runs `npm <args>` in a cleaned environment with its own HOME, cache,
+userconfig and empty globalconfig, and writes to tests/fixtures/npm11/<name>/:
+
+  stdout, stderr   the exact bytes npm wrote, normalised (see NORMALISATION)
+  debug.log        this run's npm debug log, normalised
+  meta.json        argv, exit code, versions, env, the files the run had,
+                   and the cause a senior engineer would name (expect.id)
+
+tests/e2e.rs re-runs every fixture through npmx from meta.json and compares.
+Never edit fixtures by hand: re-run this script.
+
+NORMALISATION (must match normalise() in tests/e2e.rs):
+  * the servers' temporary directory -> /tmp/npmx-e2e/servers
+  * the scenario's temporary directory -> /tmp/npmx-e2e
+  * each server's real port -> its fixed placeholder port (servers.py
+    PLACEHOLDER_PORTS), wherever it follows 127.0.0.1:, localhost:, or
+    "port: " (Node's error dumps)
+  * real Verdaccio tokens -> fixed npm-style fake tokens (servers.py FAKE_TOKENS)
+  * log-file time stamps -> 2026-01-01T00_00_00_000Z
+  * durations (123ms, and npm's "in 2s") -> 0ms
+  * in debug logs (and --loglevel=verbose output): "unfinished npm timer <name> <epoch ms>" -> 1767225600000,
+    "verbose os Linux <kernel release>" -> 6.1.0-npmx-e2e, and the
+    packumentCache sizes (derived from this machine's memory) -> fixed values,
+    HTTP dates (Date headers in dumped errors) -> Thu, 01 Jan 2026 00:00:00 GMT
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures", "npm11")
+NPM = "/usr/bin/npm"
+PLACEHOLDER_TMP = "/tmp/npmx-e2e"
+BAD_TOKEN = "npm_oIYzk1nC64zK5sU8oaAaMCo2xQR484MPBKeb"
+DEAD_DNS_HOST = "registry.npmx-e2e.test"
+
+# ------------------------------------------------------------------ scenarios
+#
+# args/files/env values may use <<name>> for a live value (see values()).
+# files: "userconfig" is HOME/.npmrc (passed as --userconfig); "project/<p>"
+# is <p> in the directory npm runs in. Every run also gets --globalconfig (an
+# empty file), --cache and --update-notifier=false.
+
+PKG = '{\n  "name": "e2e-project",\n  "version": "1.0.0"\n}\n'
+
+
+def pkg(name: str, version: str = "1.0.0", **extra) -> str:
+  doc = {"name": name, "version": version, "description": f"{name} (npmx e2e)", "license": "MIT"}
+  doc.update(extra)
+  return json.dumps(doc, indent=2) + "\n"
+
+
+def sc(name, args, expect, note, files=None, env=None, wrap=None, root_only=False, tty=None):
+  return {
+    "tty": tty,
+    "name": name,
+    "args": args,
+    "expect": expect,
+    "note": note,
+    "files": files or {"project/package.json": PKG},
+    "env": env or {},
+    "wrap": wrap,
+    "root_only": root_only,
+  }
+
+
+V = "--registry=<<verdaccio>>"
+NO_RETRY = "--fetch-retries=0"
+ALICE_RC = "//<<verdaccio_hostport>>/:_authToken=<<alice_token>>\n"
+BOB_RC = "//<<verdaccio_hostport>>/:_authToken=<<bob_token>>\n"
+TLS_INSTALL = ["install", "e2e-tls-ok", NO_RETRY]
+
+
+def tls_rc(server: str, cafile: str | None = None) -> dict:
+  rc = f"registry=<<{server}>>\n"
+  if cafile:
+    rc += f"cafile=<<{cafile}>>\n"
+  return {"project/package.json": PKG, "project/.npmrc": rc}
+
+
+SCENARIOS = [
+  # --- Verdaccio
+  sc("verdaccio-publish-anonymous", ["publish", V], "not-logged-in",
+     "No token for the registry: npm refuses before sending anything.",
+     {"project/package.json": pkg("e2e-anon")}),
+  sc("verdaccio-publish-bad-token", ["publish", V], "auth-rejected",
+     "Token for the registry is set (from ${NPM_TOKEN} in the project .npmrc) but Verdaccio does not know it.",
+     {"project/package.json": pkg("e2e-badtoken"), "project/.npmrc": "//<<verdaccio_hostport>>/:_authToken=${NPM_TOKEN}\n"},
+     env={"NPM_TOKEN": BAD_TOKEN}),
+  sc("verdaccio-install-private-anonymous", ["install", "@private/pkg", V], "not-logged-in",
+     "@private/* is $authenticated; no token configured at all."),
+  sc("verdaccio-publish-forbidden-user", ["publish", V], "publish-forbidden",
+     "bob is logged in but only alice may publish @allowed/*.",
+     {"project/package.json": pkg("@allowed/x"), "userconfig": BOB_RC}),
+  sc("verdaccio-publish-forbidden-user-verbose", ["publish", V, "--loglevel=verbose"], "publish-forbidden",
+     "Same as verdaccio-publish-forbidden-user with --loglevel=verbose.",
+     {"project/package.json": pkg("@allowed/x"), "userconfig": BOB_RC}),
+  sc("verdaccio-install-not-found", ["install", "e2e-does-not-exist", V], "package-not-found",
+     "Package that no one published."),
+  sc("verdaccio-install-not-found-json", ["install", "e2e-does-not-exist", V, "--json"], "package-not-found",
+     "Same as verdaccio-install-not-found with --json."),
+  sc("verdaccio-publish-existing-version", ["publish", V], "version-exists",
+     "e2e-existing@1.0.0 is already published; npm's own pre-check refuses.",
+     {"project/package.json": pkg("e2e-existing"), "userconfig": ALICE_RC}),
+  sc("verdaccio-publish-existing-version-force", ["publish", V, "--force"], "version-exists",
+     "--force skips npm's pre-check; Verdaccio answers 409.",
+     {"project/package.json": pkg("e2e-existing"), "userconfig": ALICE_RC}),
+  sc("verdaccio-publish-private-field", ["publish", V], "package-private",
+     'package.json has "private": true.',
+     {"project/package.json": pkg("e2e-private-field", private=True), "userconfig": ALICE_RC}),
+  sc("verdaccio-publish-ok", ["publish", V], None,
+     "Successful publish (negative case).",
+     {"project/package.json": pkg("e2e-new"), "userconfig": ALICE_RC}),
+  sc("verdaccio-install-ok-deprecated", ["install", "e2e-old", "e2e-dep", V], None,
+     "Successful install that prints a deprecation warning (negative case).",
+     {"project/package.json": PKG, "userconfig": "registry=<<verdaccio>>\n"}),
+  sc("verdaccio-install-private-ok", ["install", "@private/pkg", V], None,
+     "alice installs the $authenticated package (negative case).",
+     {"project/package.json": PKG, "userconfig": ALICE_RC}),
+  # --- OTP
+  sc("otp-publish-non-tty", ["publish", "--registry=<<otp>>"], "otp-required",
+     "Registry answers 401 + WWW-Authenticate: OTP; stdin/stdout are not a terminal so npm cannot prompt.",
+     {"project/package.json": pkg("e2e-otp"), "userconfig": "//<<otp_hostport>>/:_authToken=<<alice_fake>>\n"}),
+  sc("otp-publish-tty", ["publish", "--registry=<<otp>>"], None,
+     "Same registry, run in a pseudo-terminal (TERM=dumb, 80x24): npm prompts, 123456 is typed, the retry "
+     "carries npm-otp: 123456 and succeeds. stdout and stderr are one stream here: see transcript.",
+     {"project/package.json": pkg("e2e-otp-tty"), "userconfig": "//<<otp_hostport>>/:_authToken=<<alice_fake>>\n"},
+     env={"TERM": "dumb"}, tty={"wait_for": "Enter OTP:", "type": "123456"}),
+  # --- proxy (squid)
+  sc("proxy-connect-denied", TLS_INSTALL + ["--registry=<<tls_denied>>"], "proxy-forbidden",
+     "HTTPS_PROXY points at squid, which denies CONNECT to the registry's port with 403.",
+     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\n"},
+     env={"HTTPS_PROXY": "<<squid_open>>"}),
+  sc("proxy-auth-required", TLS_INSTALL + ["--registry=<<tls_ok>>", "--https-proxy=<<squid_auth>>"], "proxy-auth-required",
+     "squid port that requires proxy authentication; no credentials given.",
+     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\n"}),
+  sc("proxy-auth-ok", TLS_INSTALL + ["--registry=<<tls_ok>>"], None,
+     "Same squid port with proxy credentials in https-proxy (negative case).",
+     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<squid_auth_creds>>\n"}),
+  sc("proxy-refused", TLS_INSTALL + ["--registry=<<tls_ok>>"], "proxy-misconfigured",
+     "https-proxy in the user .npmrc names a port where nothing listens.",
+     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<proxy_closed>>\n"}),
+  # --- TLS
+  sc("tls-self-signed-in-chain", TLS_INSTALL, "tls-untrusted",
+     "Server sends leaf + intermediate + its self-signed root; the root is not trusted.",
+     tls_rc("tls_self_signed_in_chain")),
+  sc("tls-self-signed-in-chain-cafile", TLS_INSTALL, None,
+     "Same server with cafile= the root CA (negative case).",
+     tls_rc("tls_self_signed_in_chain", "ca_root")),
+  sc("tls-depth-zero-self-signed", TLS_INSTALL, "tls-untrusted",
+     "Server sends a single self-signed certificate.",
+     tls_rc("tls_depth_zero")),
+  sc("tls-depth-zero-self-signed-cafile", TLS_INSTALL, None,
+     "Same server with cafile= that certificate (negative case).",
+     tls_rc("tls_depth_zero", "ca_selfsigned")),
+  sc("tls-issuer-missing", TLS_INSTALL, "tls-untrusted",
+     "Server sends leaf + intermediate; the intermediate's root is unknown.",
+     tls_rc("tls_issuer_missing")),
+  sc("tls-issuer-missing-cafile", TLS_INSTALL, None,
+     "Same server with cafile= the root CA (negative case).",
+     tls_rc("tls_issuer_missing", "ca_root")),
+  sc("tls-leaf-only", TLS_INSTALL, "tls-untrusted",
+     "Server sends only its leaf certificate (issued by an intermediate it does not send).",
+     tls_rc("tls_leaf_only")),
+  sc("tls-leaf-only-cafile", TLS_INSTALL, None,
+     "Same server with cafile= intermediate + root (negative case).",
+     tls_rc("tls_leaf_only", "ca_root_and_intermediate")),
+  sc("tls-expired", TLS_INSTALL, "tls-expired",
+     "Certificate expired on 2025-01-01; the CA is trusted via cafile.",
+     tls_rc("tls_expired", "ca_root")),
+  sc("tls-wrong-host", TLS_INSTALL, "tls-hostname",
+     "Registry reached as localhost; certificate is for registry.npmx-e2e.test; the CA is trusted via cafile.",
+     tls_rc("tls_altname", "ca_root")),
+  sc("tls-cafile-ok", TLS_INSTALL + ["--cafile=<<ca_root>>"], None,
+     "Correct chain, root given with --cafile on the command line (negative case).",
+     {"project/package.json": PKG, "project/.npmrc": "registry=<<tls_ok>>\n"}),
+  # --- DNS
+  sc("dns-enotfound", ["install", "e2e-dep", "--registry=http://registry.npmx-e2e.invalid/", NO_RETRY], "dns-failure",
+     "Registry host under .invalid: the resolver says it does not exist. (Without --fetch-retries=0 npm 11 "
+     "retries ENOTFOUND twice and takes about 70 s.)"),
+  sc("dns-eai-again", ["install", "e2e-dep", f"--registry=http://{DEAD_DNS_HOST}/", NO_RETRY], "dns-failure",
+     "Run in a mount namespace whose /etc/resolv.conf names a resolver on 127.0.0.1:53 where nothing listens "
+     "(unshare -m + bind mount; root only).", wrap="dead-dns", root_only=True),
+  # --- other network failures
+  sc("net-timeout", ["install", "e2e-dep", "--registry=<<hang>>", NO_RETRY, "--fetch-timeout=2000"], "network-timeout",
+     "Server accepts the connection and never answers; --fetch-timeout=2000."),
+  sc("net-reset", ["install", "e2e-dep", "--registry=<<reset>>", NO_RETRY], "connection-reset",
+     "Server reads the request and resets the connection (RST)."),
+  sc("net-refused", ["install", "e2e-dep", "--registry=<<closed>>", NO_RETRY], "connection-refused",
+     "Nothing listens on the registry port."),
+  sc("net-refused-json", ["install", "e2e-dep", "--registry=<<closed>>", NO_RETRY, "--json"], "connection-refused",
+     "Same as net-refused with --json."),
+  sc("http-429", ["install", "e2e-dep", "--registry=<<status429>>", NO_RETRY], "rate-limited",
+     "Registry answers 429 Too Many Requests with Retry-After: 60."),
+  sc("http-503", ["install", "e2e-dep", "--registry=<<status503>>", NO_RETRY], "registry-unavailable",
+     "Registry answers 503 with an HTML body."),
+  sc("registry-html", ["install", "e2e-dep", "--registry=<<html>>", NO_RETRY], "registry-misconfigured",
+     "Registry URL points at something that answers 200 with an HTML page."),
+  # --- usage
+  sc("ci-no-lockfile", ["ci", V], "usage-error",
+     "npm ci in a project without package-lock.json."),
+  # --- scripts: npmx must say nothing
+  sc("script-test-fails-with-npm-like-text", ["test"], None,
+     "The test script itself prints npm-error-like lines and exits 1.",
+     {"project/package.json": pkg("e2e-project", scripts={"test": "node test.js"}),
+      "project/test.js": "console.error('npm error code E403')\n"
+                         "console.error('npm error 403 403 Forbidden - PUT https://registry.example.com/e2e-project - Forbidden')\n"
+                         "console.error('npm error A complete log of this run can be found in: /nowhere/debug-0.log')\n"
+                         "process.exit(1)\n"}),
+  sc("script-build-prints-403", ["run", "build"], None,
+     "A successful build whose output mentions 403.",
+     {"project/package.json": pkg("e2e-project", scripts={"build": "node build.js"}),
+      "project/build.js": "console.log('GET /assets/logo.png 403 (served from cache)')\n"
+                          "console.error('warning: 403 Forbidden is expected for /admin in this build')\n"}),
+]
+
+
+# ------------------------------------------------------------------ servers
+
+
+def start_servers(state_path: str) -> tuple[subprocess.Popen, dict]:
+  p = subprocess.Popen(
+    [sys.executable, os.path.join(HERE, "servers.py"), "--state", state_path],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+  )
+  line = p.stdout.readline()
+  if not line.startswith("READY "):
+    p.wait()
+    sys.exit(f"capture: the servers did not start (exit {p.returncode}); see the messages above")
+  with open(state_path) as f:
+    return p, json.load(f)
+
+
+def stop_servers(p: subprocess.Popen) -> None:
+  try:
+    p.stdin.close()
+  except OSError:
+    pass
+  try:
+    p.wait(15)
+  except subprocess.TimeoutExpired:
+    p.terminate()
+    p.wait()
+
+
+def values(st: dict, tmp: str) -> dict:
+  ports = st["ports"]
+  v = {}
+  for name, port in ports.items():
+    scheme = "https" if name.startswith("tls_") else "http"
+    host = "localhost" if name == "tls_altname" else "127.0.0.1"
+    v[name] = f"{scheme}://{host}:{port}/"
+    v[f"{name}_hostport"] = f"{host}:{port}"
+  v["squid_open"] = f"http://127.0.0.1:{ports['squid_open']}"
+  v["squid_auth"] = f"http://127.0.0.1:{ports['squid_auth']}"
+  user, pw = st["proxy_user"]
+  v["squid_auth_creds"] = f"http://{user}:{pw}@127.0.0.1:{ports['squid_auth']}"
+  v["proxy_closed"] = f"http://127.0.0.1:{ports['closed']}"
+  v["ca_root"] = st["certs"]["root"]
+  v["ca_root_and_intermediate"] = st["certs"]["root_and_intermediate"]
+  v["ca_selfsigned"] = st["certs"]["selfsigned"]
+  v["alice_token"] = st["tokens"]["alice"]
+  v["bob_token"] = st["tokens"]["bob"]
+  v["alice_fake"] = st["fake_tokens"]["alice"]
+  v["tmp"] = tmp
+  return v
+
+
+def fill(text: str, v: dict) -> str:
+  def sub(m: re.Match) -> str:
+    if m.group(1) not in v:
+      raise KeyError(f"unknown value <<{m.group(1)}>>")
+    return v[m.group(1)]
+
+  return re.sub(r"<<([a-z0-9_]+)>>", sub, text)
+
+
+# ------------------------------------------------------------------ normalisation
+
+# The same patterns, in the same order, as normalise() in tests/e2e.rs (Rust's
+# regex has no look-around, so neither do these).
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}_\d{2}_\d{2}_\d{3}Z")
+IN_TIME = re.compile(r"\bin \d+(?:\.\d+)?(?:ms|s|m|h)\b")
+MS = re.compile(r"(?m)(^|[^\w.])\d+ms\b")
+# Lines whose numbers are the clock or this machine, not npm's behaviour.
+TIMER = re.compile(r"(unfinished npm timer \S+) \d+")
+OS_RELEASE = re.compile(r"(verbose os \S+) \S+")
+PACKUMENT_CACHE = re.compile(r"packumentCache heap:\d+ maxSize:\d+ maxEntrySize:\d+")
+HTTP_DATE = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT")
+
+
+def normalise(text: str, st: dict, tmp: str) -> str:
+  text = text.replace(st["dir"], st["placeholder_dir"])
+  text = text.replace(tmp, PLACEHOLDER_TMP)
+  for user, token in st["tokens"].items():
+    text = text.replace(token, st["fake_tokens"][user])
+  for name, port in st["ports"].items():
+    ph = str(st["placeholder_ports"][name])
+    text = re.sub(rf"((?:127\.0\.0\.1|localhost):|port: ){port}\b", lambda m: m.group(1) + ph, text)
+  text = STAMP.sub("2026-01-01T00_00_00_000Z", text)
+  text = IN_TIME.sub("in 0ms", text)
+  text = MS.sub(lambda m: m.group(1) + "0ms", text)
+  text = TIMER.sub(lambda m: m.group(1) + " 1767225600000", text)
+  text = OS_RELEASE.sub(lambda m: m.group(1) + " 6.1.0-npmx-e2e", text)
+  text = PACKUMENT_CACHE.sub("packumentCache heap:4345298944 maxSize:1086324736 maxEntrySize:543162368", text)
+  text = HTTP_DATE.sub("Thu, 01 Jan 2026 00:00:00 GMT", text)
+  return text
+
+
+# ------------------------------------------------------------------ running
+
+
+def npm_version() -> str:
+  return subprocess.run([NPM, "--version"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}).stdout.strip()
+
+
+def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
+  tmp = tempfile.mkdtemp(prefix="npmx-e2e-run-")
+  try:
+    v = values(st, tmp)
+    home, project, cache = f"{tmp}/home", f"{tmp}/project", f"{tmp}/cache"
+    userconfig, globalconfig = f"{home}/.npmrc", f"{tmp}/global/npmrc"
+    for d in (home, project, cache, os.path.dirname(globalconfig)):
+      os.makedirs(d, exist_ok=True)
+    open(globalconfig, "w").close()
+    files = {"userconfig": "", **scn["files"]}
+    for key, text in files.items():
+      path = userconfig if key == "userconfig" else os.path.join(tmp, key)
+      os.makedirs(os.path.dirname(path), exist_ok=True)
+      with open(path, "w") as f:
+        f.write(fill(text, v))
+    args = [fill(a, v) for a in scn["args"]] + [
+      f"--userconfig={userconfig}", f"--globalconfig={globalconfig}", f"--cache={cache}", "--update-notifier=false",
+    ]
+    env = {"PATH": "/usr/bin:/bin", "HOME": home}
+    env.update({k: fill(val, v) for k, val in scn["env"].items()})
+    argv = [NPM, *args]
+    if scn["wrap"] == "dead-dns":
+      resolv = f"{tmp}/resolv.conf"
+      with open(resolv, "w") as f:
+        f.write("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+      argv = ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv, *argv]
+    t0 = time.monotonic()
+    if scn["tty"]:
+      otp_seen_before = otp_log_lines(st)
+      r = run_pty(argv, project, env, scn["tty"]["wait_for"], scn["tty"]["type"])
+      server_saw = otp_log_lines(st)[len(otp_seen_before):]
+    else:
+      r = subprocess.run(argv, cwd=project, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=180)
+    took = time.monotonic() - t0
+    logs = sorted(os.listdir(f"{cache}/_logs")) if os.path.isdir(f"{cache}/_logs") else []
+    debug = ""
+    if logs:
+      with open(f"{cache}/_logs/{logs[-1]}", errors="replace") as f:
+        debug = f.read()
+
+    def norm(s: str) -> str:
+      return normalise(s, st, tmp)
+
+    meta = {
+      "argv": [norm(a) for a in args],
+      "exit_code": r.returncode,
+      "npm": versions["npm"],
+      "node": versions["node"],
+      "cwd": f"{PLACEHOLDER_TMP}/project",
+      # Secrets in scenario env vars are fakes already (BAD_TOKEN); real tokens are
+      # replaced by normalise().
+      "env": {k: norm(val) for k, val in env.items()},
+      "files": {k: norm(fill(t, v)) for k, t in files.items()},
+      "expect": {"id": scn["expect"], "note": scn["note"]},
+      "wrap": scn["wrap"],
+      "root_only": scn["root_only"],
+    }
+    if scn["tty"]:
+      meta["tty"] = dict(scn["tty"], rows=24, cols=80, note="the typed text is followed by a carriage return (Enter)")
+      meta["server_saw"] = server_saw
+    if scn["wrap"] == "dead-dns":
+      meta["wrap_note"] = ("npm was run as: unshare -m sh -c 'mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"' "
+                           "/tmp/npmx-e2e/resolv.conf npm ...; that resolv.conf says nameserver 127.0.0.1 "
+                           "(nothing listens on port 53) with options timeout:1 attempts:1")
+    d = os.path.join(out_dir, scn["name"])
+    if os.path.isdir(d):
+      shutil.rmtree(d)
+    os.makedirs(d)
+    streams = (("transcript", r.stdout),) if scn["tty"] else (("stdout", r.stdout), ("stderr", r.stderr))
+    for name, data in streams:
+      with open(os.path.join(d, name), "w", newline="") as f:
+        f.write(norm(data.decode("utf-8", "replace")))
+    with open(os.path.join(d, "debug.log"), "w", newline="") as f:
+      f.write(norm(debug))
+    with open(os.path.join(d, "meta.json"), "w") as f:
+      json.dump(meta, f, indent=2, ensure_ascii=False)
+      f.write("\n")
+    return {"name": scn["name"], "exit": r.returncode, "secs": took, "code": error_code(r.stderr.decode("utf-8", "replace"))}
+  finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def otp_log_lines(st: dict) -> list:
+  try:
+    with open(st["otp_log"]) as f:
+      return [json.loads(line) for line in f if line.strip()]
+  except OSError:
+    return []
+
+
+def run_pty(argv: list, cwd: str, env: dict, wait_for: str, answer: str, timeout: float = 60) -> subprocess.CompletedProcess:
+  """Runs argv with a pseudo-terminal as its controlling terminal and stdin,
+  stdout and stderr; types `answer` + Enter once `wait_for` has appeared."""
+  import fcntl
+  import select
+  import struct
+  import termios
+
+  master, slave = os.openpty()
+  fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+
+  def ctty() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+  p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, preexec_fn=ctty)
+  os.close(slave)
+  out = b""
+  answered = False
+  deadline = time.monotonic() + timeout
+  try:
+    while time.monotonic() < deadline:
+      ready, _, _ = select.select([master], [], [], 0.2)
+      if ready:
+        try:
+          chunk = os.read(master, 65536)
+        except OSError:  # EIO: every holder of the terminal has gone
+          break
+        if not chunk:
+          break
+        out += chunk
+        if not answered and wait_for.encode() in out:
+          time.sleep(0.2)
+          os.write(master, answer.encode() + b"\r")
+          answered = True
+      elif p.poll() is not None:
+        break
+    else:
+      p.kill()
+  finally:
+    p.wait()
+    os.close(master)
+  return subprocess.CompletedProcess(argv, p.returncode, out, b"")
+
+
+def error_code(stderr: str) -> str:
+  m = re.search(r"^npm error code (\S+)", stderr, re.M)
+  return m.group(1) if m else ("(error, no code)" if "npm error" in stderr else "-")
+
+
+def main() -> int:
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+  ap.add_argument("--only", help="comma-separated scenario names")
+  ap.add_argument("--out", default=FIXTURES)
+  ap.add_argument("--list", action="store_true")
+  args = ap.parse_args()
+  chosen = SCENARIOS
+  if args.only:
+    want = set(args.only.split(","))
+    unknown = want - {s["name"] for s in SCENARIOS}
+    if unknown:
+      sys.exit(f"capture: unknown scenario(s): {', '.join(sorted(unknown))}")
+    chosen = [s for s in SCENARIOS if s["name"] in want]
+  if args.list:
+    for s in chosen:
+      print(s["name"], s["expect"])
+    return 0
+  if os.geteuid() != 0 and any(s["root_only"] for s in chosen):
+    sys.exit("capture: run as root: some scenarios (dns-eai-again) need a mount namespace")
+
+  versions = {
+    "npm": npm_version(),
+    "node": subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip(),
+  }
+  state_path = os.path.join(HERE, ".work", f"capture-servers-{os.getpid()}.json")
+  t0 = time.monotonic()
+  proc, st = start_servers(state_path)
+  print(f"capture: servers up in {time.monotonic() - t0:.1f}s; npm {versions['npm']}, node {versions['node']}", flush=True)
+  results = []
+  try:
+    for scn in chosen:
+      res = run(scn, st, args.out, versions)
+      results.append(res)
+      print(f"  {res['name']:<45} exit {res['exit']:<3} {res['code']:<32} {res['secs']:.1f}s", flush=True)
+  finally:
+    stop_servers(proc)
+  print(f"capture: {len(results)} scenarios in {time.monotonic() - t0:.1f}s", flush=True)
+  return 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())
