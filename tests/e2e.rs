@@ -15,8 +15,8 @@
 //!   * npmx exits as npm did;
 //!   * stdout is byte-for-byte npm's (after normalisation);
 //!   * npm's stderr comes first and unchanged; npmx may only add after it;
-//!   * with `NPMX_E2E_EXPECT_REPORT=1`, the `NPMX_REPORT` JSON names the cause
-//!     in `meta.expect.id` first (or no diagnosis when it is null).
+//!   * the `NPMX_REPORT` JSON names the cause in `meta.expect.id` first, and
+//!     npmx's text after npm's shows it; when it is null, npmx says nothing.
 //!
 //! Normalisation is the one in capture.py (see its docstring); keep them equal.
 
@@ -437,10 +437,6 @@ fn announce(text: &str) {
   let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
-fn expect_report() -> bool {
-  std::env::var("NPMX_E2E_EXPECT_REPORT").is_ok_and(|v| v == "1")
-}
-
 fn scenario(name: &str) {
   let meta = fixture_meta(name);
   if meta["root_only"].as_bool() == Some(true) && !is_root() {
@@ -472,7 +468,7 @@ fn scenario(name: &str) {
     context()
   );
 
-  if expect_report() {
+  {
     let text = fs::read_to_string(&p.report).unwrap_or_else(|e| {
       panic!(
         "{name}: npmx wrote no report to NPMX_REPORT ({e})\n{}",
@@ -488,19 +484,36 @@ fn scenario(name: &str) {
     );
     let diagnoses = report["diagnoses"].as_array().expect("diagnoses array");
     match meta["expect"]["id"].as_str() {
-      Some(id) => assert_eq!(
-        diagnoses.first().and_then(|d| d["id"].as_str()),
-        Some(id),
-        "{name}: first diagnosis ({})\n{text}\n{}",
-        meta["expect"]["note"],
-        context()
-      ),
-      None => assert!(
-        diagnoses.is_empty(),
-        "{name}: npmx must say nothing here ({})\n{text}\n{}",
-        meta["expect"]["note"],
-        context()
-      ),
+      Some(id) => {
+        assert_eq!(
+          diagnoses.first().and_then(|d| d["id"].as_str()),
+          Some(id),
+          "{name}: first diagnosis ({})\n{text}\n{}",
+          meta["expect"]["note"],
+          context()
+        );
+        // What the person sees: npmx's heading after npm's block.
+        let added = &stderr[want_stderr.len()..];
+        assert!(
+          added.contains(&format!("[{id}]")),
+          "{name}: npmx's text lacks [{id}]\n{}",
+          context()
+        );
+      }
+      None => {
+        assert!(
+          diagnoses.is_empty(),
+          "{name}: npmx must say nothing here ({})\n{text}\n{}",
+          meta["expect"]["note"],
+          context()
+        );
+        assert_eq!(
+          stderr,
+          want_stderr,
+          "{name}: npmx added to stderr\n{}",
+          context()
+        );
+      }
     }
   }
 }
