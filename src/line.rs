@@ -65,7 +65,7 @@ pub(crate) fn from_log(line: &str) -> Option<NpmLine> {
 pub(crate) fn from_output(line: &str) -> Option<NpmLine> {
   static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-      r"(?:^|[\s:\]|>])npm (ERR!|error|WARN|warn|notice|http|info|verb|verbose|sill|silly|timing)(?: |$)",
+      r#"(?:^|[\s:\]|>"])npm (ERR!|error|WARN|warn|notice|http|info|verb|verbose|sill|silly|timing)(?: |$)"#,
     )
     .unwrap()
   });

@@ -76,7 +76,7 @@ fn read(text: &str) -> Facts {
     for line in error {
       transcript.push_npm(line);
     }
-    transcript.push_other("");
+    transcript.push_other("(end of a --json error)");
   }
   transcript.facts()
 }
@@ -98,7 +98,8 @@ fn cut(line: &str) -> &str {
 
 /// npm's stderr saved inside a JSON string (`"npm error code E403\nnpm error …"`).
 fn unescape(line: &str) -> Vec<String> {
-  if !(line.contains("\\n") && (line.contains("npm ERR!") || line.contains("npm error"))) {
+  // `\n` right before npm's prefix: a Windows path (`C:\Users\me\npm-cache`) is not escaped text.
+  if !(line.contains("\\nnpm ERR!") || line.contains("\\nnpm error")) {
     return vec![line.to_owned()];
   }
   let mut out = String::with_capacity(line.len());

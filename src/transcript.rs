@@ -76,9 +76,17 @@ pub(crate) struct Block {
   pub(crate) challenge: Option<String>,
   /// npm closed the block ("A complete log of this run …").
   pub(crate) closed: bool,
+  /// Closed with a "complete log" line whose path is not npm's log-file name:
+  /// a script's imitation of npm's block.
+  pub(crate) imitation: bool,
   /// The text is npm's network failure sentence (`request to <url> failed, reason: …`).
   pub(crate) fetch_error: bool,
 }
+
+/// npm's debug-log file name, in every version since 5: `…/2026-01-01T00_00_00_000Z-debug-0.log`.
+static LOG_PATH: LazyLock<Regex> = LazyLock::new(|| {
+  Regex::new(r"\d{4}-\d\d-\d\dT\d\d_\d\d_\d\d_\d{3}Z-debug(?:-\d+)?\.log\s*$").unwrap()
+});
 
 /// npm's fetch failure, in every version's words.
 static FETCH_ERROR: LazyLock<Regex> =
@@ -130,6 +138,11 @@ impl Transcript {
 
   /// A line that is not npm's (saved output only).
   pub(crate) fn push_other(&mut self, line: &str) {
+    // npm ≤ 10.5 printed a bare empty line inside its block, before the
+    // closing sentence; an empty line separates nothing.
+    if line.trim().is_empty() {
+      return;
+    }
     static BANNER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^> \S+@\S+ \S+").unwrap());
     let item = if BANNER.is_match(line.trim_start()) {
       Item::Banner
@@ -161,7 +174,14 @@ impl Transcript {
         Item::Npm(line) => {
           if line.level == Level::Error {
             current.push(&line.text);
-            if CLOSING.iter().any(|c| line.text.starts_with(c)) {
+            // npm ≤ 9.6.2 put the log's path on the line after the sentence.
+            let path_follows = line.text.trim_end().ends_with("can be found in:");
+            let closes = CLOSING.iter().any(|c| line.text.starts_with(c)) && !path_follows;
+            let after_sentence = current.len() >= 2
+              && current[current.len() - 2]
+                .trim_end()
+                .ends_with("can be found in:");
+            if closes || after_sentence {
               close_block(&mut facts, &mut current, after_banner);
               after_banner = false;
             }
@@ -269,8 +289,9 @@ fn close_block(facts: &mut Facts, current: &mut Vec<&str>, after_banner: bool) {
   }
   let block = parse_block(current);
   current.clear();
-  // After a script banner only a block npm itself closed is npm's.
-  if after_banner && !block.closed {
+  // After a script banner only a block npm itself closed is npm's; and a
+  // closing line that names no real log file is nobody's but a script's.
+  if (after_banner && !block.closed) || block.imitation {
     return;
   }
   if block.code.is_some() || block.http.is_some() || block.fetch_error || block.closed {
@@ -302,6 +323,16 @@ fn parse_block(lines: &[&str]) -> Block {
       block.errno = Some(word(v));
     } else if CLOSING.iter().any(|c| line.starts_with(c)) {
       block.closed = true;
+      let inline = line
+        .split_once("can be found in:")
+        .map(|(_, p)| p.trim())
+        .unwrap_or("");
+      let path = if inline.is_empty() {
+        lines.get(i + 1).map(|l| l.trim()).unwrap_or("")
+      } else {
+        inline
+      };
+      block.imitation = !path.is_empty() && !LOG_PATH.is_match(path);
     } else {
       block.lines.push((*line).to_owned());
     }
@@ -460,16 +491,33 @@ mod tests {
   #[test]
   fn npm_s_own_block_after_a_script_counts() {
     let facts = from_output(
-      "> x@1.0.0 prepack\n> tsc\n\nnpm error code E403\nnpm error 403 403 Forbidden - PUT https://r/x - nope\nnpm error A complete log of this run can be found in: /h/.npm/_logs/x-debug-0.log\n",
+      "> x@1.0.0 prepack\n> tsc\n\nnpm error code E403\nnpm error 403 403 Forbidden - PUT https://r/x - nope\nnpm error A complete log of this run can be found in: /h/.npm/_logs/2026-01-01T00_00_00_000Z-debug-0.log\n",
     );
     assert_eq!(facts.blocks.len(), 1);
     assert!(facts.blocks[0].closed);
   }
 
   #[test]
+  fn a_closing_line_without_npm_s_log_name_is_an_imitation() {
+    let facts = from_output(
+      "npm error code E403\nnpm error 403 403 Forbidden - PUT https://r/x - Forbidden\nnpm error A complete log of this run can be found in: /nowhere/debug-0.log\n",
+    );
+    assert!(facts.blocks.is_empty());
+    let two_lines = "npm ERR! code E403\nnpm ERR! 403 403 Forbidden - PUT https://r/x\n\nnpm ERR! A complete log of this run can be found in:\nnpm ERR!     /Users/u/.npm/_logs/2019-06-08T07_54_11_309Z-debug.log\n";
+    let facts = from_output(two_lines);
+    assert_eq!(facts.blocks.len(), 1);
+    assert!(facts.blocks[0].closed);
+    assert!(
+      facts.blocks[0].lines.iter().all(|l| !l.contains("_logs")),
+      "{:?}",
+      facts.blocks[0].lines
+    );
+  }
+
+  #[test]
   fn the_last_code_line_is_npm_s() {
     let facts = from_output(
-      "npm error code E403\nnpm error Lifecycle script `test` failed with error:\nnpm error code 1\nnpm error command failed\nnpm error A complete log of this run can be found in: /l.log\n",
+      "npm error code E403\nnpm error Lifecycle script `test` failed with error:\nnpm error code 1\nnpm error command failed\nnpm error A complete log of this run can be found in: /h/.npm/_logs/2026-01-01T00_00_00_000Z-debug-0.log\n",
     );
     assert_eq!(facts.blocks[0].code.as_deref(), Some("1"));
   }
@@ -489,7 +537,7 @@ mod tests {
       "18 error errno ECONNREFUSED",
       "19 error FetchError: request to http://127.0.0.1:9/is-number failed, reason: connect ECONNREFUSED 127.0.0.1:9",
       "25 verbose exit 1",
-      "27 error A complete log of this run can be found in: /h/_logs/x-debug-0.log",
+      "27 error A complete log of this run can be found in: /h/_logs/2026-01-01T00_00_00_000Z-debug-0.log",
     ] {
       t.push_npm(line::from_log(l).unwrap());
     }

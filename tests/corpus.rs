@@ -156,3 +156,50 @@ fn corpus_of_real_failures_npm_5_to_11() {
 fn successes_and_script_output_say_nothing() {
   assert!(check_dir("negative") >= 5);
 }
+
+/// The real npm 11 runs recorded by `tests/e2e/capture.py`: their stderr and
+/// their debug log, diagnosed offline, name `meta.expect.id` (or, where only the
+/// situation can tell, `meta.expect.offline`) and nothing else.
+#[test]
+fn real_npm_11_outputs_and_debug_logs() {
+  let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npm11");
+  let mut failures = Vec::new();
+  let mut count = 0;
+  for dir in fs::read_dir(&root)
+    .unwrap()
+    .flatten()
+    .map(|e| e.path())
+    .filter(|p| p.is_dir())
+  {
+    let meta: serde_json::Value =
+      serde_json::from_str(&fs::read_to_string(dir.join("meta.json")).unwrap()).unwrap();
+    let want: Vec<String> = meta["expect"]["offline"]
+      .as_str()
+      .or(meta["expect"]["id"].as_str())
+      .map(|s| s.to_owned())
+      .into_iter()
+      .collect();
+    // A run in a terminal was recorded as one `transcript` (the PTY merges streams).
+    for file in ["stderr", "transcript", "debug.log"]
+      .into_iter()
+      .filter(|f| dir.join(f).exists())
+    {
+      let (_, report) = diagnose(&fs::read_to_string(dir.join(file)).unwrap());
+      let got: Vec<String> = report["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+      count += 1;
+      if got != want {
+        failures.push(format!(
+          "{}/{file}: expected {want:?}, got {got:?}",
+          dir.file_name().unwrap().to_string_lossy()
+        ));
+      }
+    }
+  }
+  assert!(count >= 80, "only {count} files");
+  assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
