@@ -857,7 +857,9 @@ impl Advice<'_, '_> {
     let name = self.package_name().unwrap_or_else(|| "this package".into());
     self.say(format!("{} refused to let this user read {name}. Ask its administrators for read access, or log in as a user who has it.", self.host()));
     self.whoami("Check which user npm sends:");
-    self.environment_steps();
+    if self.ctx.codespaces {
+      self.say("In GitHub Codespaces an organisation policy can block registry traffic; ask for the registry host to be allowed rather than switching registries.");
+    }
   }
 
   fn proxy_forbidden(&mut self) {

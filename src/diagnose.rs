@@ -353,7 +353,9 @@ fn summary(s: &Situation) -> String {
     return String::new();
   };
   if let (Some(status), Some(http)) = (o.status, &block.http) {
-    let what = match (&o.method, &o.host) {
+    // The host with its port: two registries on one host differ by port.
+    let host = o.url.as_deref().and_then(context::host_of);
+    let what = match (&o.method, &host) {
       (Some(m), Some(h)) => format!("{m} to {h} answered {status}"),
       (None, Some(h)) => format!("{h} answered {status}"),
       _ => format!("the registry answered {status}"),

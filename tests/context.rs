@@ -26,6 +26,7 @@ struct Replay {
   root: tempfile::TempDir,
   env: BTreeMap<String, String>,
   files: BTreeMap<String, String>,
+  verbose: bool,
 }
 
 struct Outcome {
@@ -64,11 +65,18 @@ impl Replay {
       root,
       env,
       files,
+      verbose: true,
     }
   }
 
   fn env(mut self, name: &str, value: &str) -> Self {
     self.env.insert(name.into(), value.into());
+    self
+  }
+
+  /// As a person sees it by default: the first piece of evidence only.
+  fn terse(mut self) -> Self {
+    self.verbose = false;
     self
   }
 
@@ -148,7 +156,7 @@ impl Replay {
       .env("REPLAY_ROOT", &root)
       .env("REPLAY_LOGS", self.path("cache/_logs"))
       .env("NPMX_REPORT", &report)
-      .env("NPMX_VERBOSE", "1")
+      .env("NPMX_VERBOSE", if self.verbose { "1" } else { "0" })
       .output()
       .unwrap();
     let report_text = fs::read_to_string(&report).unwrap_or_else(|_| {
@@ -563,5 +571,37 @@ fn the_same_host_as_the_configured_registry_is_not_a_lockfile_problem() {
     !out.stderr.contains("replace-registry-host"),
     "{}",
     out.stderr
+  );
+}
+
+/// The README shows one real diagnosis as the person sees it: this one, so it
+/// cannot drift from what npmx prints. `NPMX_BLESS=1` rewrites it.
+#[test]
+fn the_readme_example_is_what_npmx_prints() {
+  let out = Replay::of("proxy-connect-denied").terse().run();
+  let root = out._root.path().to_str().unwrap().to_owned();
+  let shown = out
+    .stderr
+    .replace(&root, "/home/me/app")
+    .replace("/home/me/app/cache/_logs", "/home/me/.npm/_logs");
+  let block = format!("```text\n$ npm install e2e-tls-ok\n{}```\n", shown);
+  let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+  let readme = fs::read_to_string(&path).unwrap();
+  let (start, end) = ("<!-- example:start -->\n", "<!-- example:end -->");
+  let from = readme.find(start).unwrap() + start.len();
+  let to = readme.find(end).unwrap();
+  if readme[from..to] == block {
+    return;
+  }
+  if std::env::var_os("NPMX_BLESS").is_some() {
+    fs::write(
+      &path,
+      format!("{}{block}{}", &readme[..from], &readme[to..]),
+    )
+    .unwrap();
+    return;
+  }
+  panic!(
+    "README's example is not what npmx prints; run `NPMX_BLESS=1 cargo test --test context`:\n{block}"
   );
 }
