@@ -1,0 +1,138 @@
+//! npmx's own options: the offline modes' output and exit codes, colour rules.
+
+use std::{
+  io::Write,
+  process::{Command, Output, Stdio},
+};
+
+fn npmx(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+  let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
+  cmd
+    .args(args)
+    .env_remove("NO_COLOR")
+    .env_remove("FORCE_COLOR")
+    .env_remove("NPMX_VERBOSE");
+  cmd.envs(env.iter().copied());
+  cmd
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+  let mut child = cmd.spawn().unwrap();
+  let mut input = child.stdin.take().unwrap();
+  input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+  drop(input);
+  child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+  String::from_utf8_lossy(bytes).into_owned()
+}
+
+const E402: &str = "npm error code E402\nnpm error 402 Payment Required - PUT https://registry.npmjs.org/@acme%2fui - You must sign up for private packages\n";
+
+#[test]
+fn diagnose_reads_stdin_and_exits_0_when_it_finds_a_cause() {
+  let out = npmx(&["--npmx-diagnose"], Some(E402), &[]);
+  assert_eq!(out.status.code(), Some(0));
+  let stdout = text(&out.stdout);
+  assert!(
+    stdout.starts_with("npmx: A scoped package is private by default [scoped-access]"),
+    "{stdout}"
+  );
+  assert!(stdout.contains("npm publish --access=public"), "{stdout}");
+  assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn diagnose_exits_1_when_it_finds_nothing_and_2_when_it_cannot_read() {
+  let out = npmx(
+    &["--npmx-diagnose", "-"],
+    Some("added 3 packages in 2s\n"),
+    &[],
+  );
+  assert_eq!(out.status.code(), Some(1));
+  assert_eq!(text(&out.stdout), "npmx: no npm error found in the input\n");
+  let out = npmx(&["--npmx-diagnose", "/nonexistent/ci.log"], None, &[]);
+  assert_eq!(out.status.code(), Some(2));
+  assert!(
+    text(&out.stderr).starts_with("npmx: cannot read /nonexistent/ci.log"),
+    "{}",
+    text(&out.stderr)
+  );
+}
+
+#[test]
+fn an_unknown_code_gets_nothing_rather_than_a_guess() {
+  let out = npmx(
+    &["--npmx-diagnose"],
+    Some("npm error code EWHATEVER\nnpm error something new\n"),
+    &[],
+  );
+  assert_eq!(out.status.code(), Some(1));
+  assert_eq!(
+    text(&out.stdout),
+    "npmx: npm failed, but npmx knows no cause for this error\n"
+  );
+}
+
+#[test]
+fn explain_a_code_lists_every_cause_and_how_to_tell_them_apart() {
+  let out = npmx(&["--npmx-explain", "E403"], None, &[]);
+  assert_eq!(out.status.code(), Some(0));
+  let stdout = text(&out.stdout);
+  assert!(stdout.starts_with("npm's E403 can mean any of"), "{stdout}");
+  for id in [
+    "[publish-forbidden]",
+    "[version-exists]",
+    "[registry-forbidden]",
+    "[proxy-forbidden]",
+    "[policy-blocked]",
+    "[email-unverified]",
+  ] {
+    assert!(stdout.contains(id), "{id} missing:\n{stdout}");
+  }
+  assert!(stdout.contains("Tell: 403 on GET while proxy"), "{stdout}");
+}
+
+#[test]
+fn explain_an_id_gives_the_whole_explanation() {
+  let out = npmx(&["--npmx-explain", "tls-untrusted"], None, &[]);
+  assert_eq!(out.status.code(), Some(0));
+  let stdout = text(&out.stdout);
+  assert!(stdout.contains("NODE_EXTRA_CA_CERTS"), "{stdout}");
+  assert!(stdout.contains("Never strict-ssl=false"), "{stdout}");
+  let out = npmx(&["--npmx-explain", "no-such-thing"], None, &[]);
+  assert_eq!(out.status.code(), Some(1));
+  assert!(
+    text(&out.stderr).starts_with("npmx: no cause or npm code named"),
+    "{}",
+    text(&out.stderr)
+  );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal_and_the_text_is_the_same() {
+  let plain = text(&npmx(&["--npmx-diagnose"], Some(E402), &[]).stdout);
+  assert!(!plain.contains('\u{1b}'), "{plain}");
+  let forced = text(&npmx(&["--npmx-diagnose"], Some(E402), &[("FORCE_COLOR", "1")]).stdout);
+  assert!(forced.contains('\u{1b}'), "{forced}");
+  let stripped = regex::Regex::new("\u{1b}\\[[0-9;]*m")
+    .unwrap()
+    .replace_all(&forced, "");
+  assert_eq!(stripped, plain);
+  let off = text(&npmx(&["--npmx-diagnose"], Some(E402), &[("FORCE_COLOR", "0")]).stdout);
+  assert_eq!(off, plain);
+}
+
+#[test]
+fn help_and_version() {
+  let out = npmx(&["--npmx-help"], None, &[]);
+  assert!(text(&out.stdout).contains("--npmx-diagnose"));
+  let out = npmx(&["--npmx-version"], None, &[]);
+  assert_eq!(
+    text(&out.stdout),
+    format!("npmx {}\n", env!("CARGO_PKG_VERSION"))
+  );
+  let out = npmx(&["--npmx-bogus"], None, &[]);
+  assert_eq!(out.status.code(), Some(2));
+}
