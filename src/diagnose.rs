@@ -101,7 +101,7 @@ pub(crate) fn diagnose(facts: &Facts, ctx: &Context, succeeded: bool) -> Vec<Dia
     }
     return out;
   }
-  for block in &facts.blocks {
+  for block in facts.blocks.iter().filter(|b| !script_failed(b)) {
     let observed = observe(block, facts);
     let situation = Situation {
       facts,
@@ -119,6 +119,17 @@ pub(crate) fn diagnose(facts: &Facts, ctx: &Context, succeeded: bool) -> Vec<Dia
   }
   out.sort_by_key(|d| std::cmp::Reverse(d.weight));
   out
+}
+
+/// A lifecycle script failed: npm's code is the script's exit status (npm 7+)
+/// or ELIFECYCLE (npm ≤ 6). Whatever the script printed, npm captured it into
+/// this block; a nested npmx already spoke about a nested npm's failure, and a
+/// failing test is a failing test, not a registry problem.
+fn script_failed(block: &Block) -> bool {
+  block
+    .code
+    .as_deref()
+    .is_some_and(|c| c == "ELIFECYCLE" || (!c.is_empty() && c.bytes().all(|b| b.is_ascii_digit())))
 }
 
 fn observe(block: &Block, facts: &Facts) -> Observed {
@@ -386,5 +397,46 @@ fn summary(s: &Situation) -> String {
     (Some(code), _, _) if first.is_empty() => format!("npm error code {code}"),
     (Some(code), _, _) => format!("{code}: {first}"),
     (None, _, _) => first.to_owned(),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::{line, transcript::Transcript};
+
+  fn from_log(lines: &[&str]) -> Vec<&'static str> {
+    let mut t = Transcript::default();
+    for l in lines {
+      t.push_npm(line::from_log(l).unwrap());
+    }
+    diagnose(&t.facts(), &Context::default(), false)
+      .iter()
+      .map(|d| d.cause.id)
+      .collect()
+  }
+
+  #[test]
+  fn a_failed_install_script_that_ran_npm_is_not_diagnosed_again() {
+    // An install script ran `npm publish`, whose npmx already reported the
+    // failure; the outer npm captured that output into its own block.
+    let ids = from_log(&[
+      "40 error code 1",
+      "41 error path /app/node_modules/x",
+      "42 error command failed",
+      "43 error command sh -c npm publish",
+      "44 error npm error You cannot publish over the previously published versions: 1.0.0.",
+      "45 error A complete log of this run can be found in: /h/.npm/_logs/2026-01-01T00_00_00_000Z-debug-0.log",
+    ]);
+    assert!(ids.is_empty(), "{ids:?}");
+  }
+
+  #[test]
+  fn npm_s_own_block_with_the_same_words_is() {
+    let ids = from_log(&[
+      "20 error You cannot publish over the previously published versions: 1.0.0.",
+      "21 error A complete log of this run can be found in: /h/.npm/_logs/2026-01-01T00_00_00_000Z-debug-0.log",
+    ]);
+    assert_eq!(ids, ["version-exists"]);
   }
 }
