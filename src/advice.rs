@@ -1501,6 +1501,45 @@ mod tests {
     );
   }
 
+  /// npm's 401 summary line (npm-registry-fetch's HttpErrorGeneral format, as
+  /// in the real npm 11 fixtures) for a host of each product: the steps must
+  /// fit the product.
+  fn steps_for(url: &str, status: &str) -> String {
+    let text =
+      format!("npm error code E{status}\nnpm error {status} Unauthorized - GET {url} - nope\n");
+    let (diagnoses, _) = crate::offline::diagnose_text(&text);
+    let d = &diagnoses[0];
+    d.steps
+      .iter()
+      .map(|s| format!("{} {}", s.text, s.command.clone().unwrap_or_default()))
+      .collect::<Vec<_>>()
+      .join("\n")
+  }
+
+  #[test]
+  fn steps_fit_the_registry_product() {
+    assert!(
+      steps_for(
+        "https://d-1.d.codeartifact.us-east-1.amazonaws.com/npm/r/lodash",
+        "401"
+      )
+      .contains("aws codeartifact login --tool npm")
+    );
+    assert!(
+      steps_for(
+        "https://pkgs.dev.azure.com/org/_packaging/feed/npm/registry/lodash",
+        "401"
+      )
+      .contains("vsts-npm-auth")
+    );
+    assert!(steps_for("https://npm.pkg.github.com/@acme%2fui", "401").contains("read:packages"));
+    let npmjs = steps_for("https://registry.npmjs.org/lodash", "401");
+    assert!(
+      npmjs.contains("npm login") && !npmjs.contains("codeartifact"),
+      "{npmjs}"
+    );
+  }
+
   #[test]
   fn registry_kinds() {
     assert_eq!(kind("https://registry.npmjs.org/x"), Kind::Npmjs);

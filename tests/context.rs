@@ -605,3 +605,26 @@ fn the_readme_example_is_what_npmx_prints() {
     "README's example is not what npmx prints; run `NPMX_BLESS=1 cargo test --test context`:\n{block}"
   );
 }
+
+// --- where it runs ----------------------------------------------------------------
+
+#[test]
+fn a_403_in_codespaces_asks_for_the_registry_to_be_allowed() {
+  Replay::of("proxy-connect-denied")
+    .unset("HTTPS_PROXY")
+    .env("CODESPACES", "true")
+    .run()
+    .only("registry-forbidden")
+    .says("GitHub Codespaces");
+}
+
+#[test]
+fn eai_again_in_a_dev_container_points_at_its_resolver() {
+  let out = Replay::of("dns-eai-again")
+    .env("REMOTE_CONTAINERS", "true")
+    .run();
+  out
+    .only("dns-failure")
+    .says("check /etc/resolv.conf")
+    .command("getent hosts registry.npmx-e2e.test");
+}
