@@ -3,6 +3,7 @@
 # and quick when everything is already there.
 #
 #   * squid (Debian package), only if it is missing: the forward proxy.
+#   * zsh, fish and shellcheck (Debian packages), only if missing, for tests/dropin.rs.
 #   * Verdaccio 6.8.0 and its dependencies, pinned by tests/e2e/package-lock.json,
 #     into tests/e2e/node_modules (gitignored), with `npm ci`.
 #
@@ -41,6 +42,26 @@ else
     /usr/sbin/squid -k shutdown -f /etc/squid/squid.conf || true
   fi
   [[ -x /usr/sbin/squid && -x /usr/lib/squid/basic_ncsa_auth ]] || die "squid installed but /usr/sbin/squid or basic_ncsa_auth is missing"
+fi
+
+# ---------------------------------------------------------------- shells
+# tests/dropin.rs checks the shell-config blocks install.sh writes with the
+# real zsh and fish, and lints the scripts with shellcheck. Without them those
+# checks print a note and skip; on a root machine, install them.
+missing=()
+for tool in zsh fish shellcheck; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  say "zsh, fish, shellcheck: present"
+elif [[ $(id -u) -eq 0 ]]; then
+  say "installing ${missing[*]} from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}" >/dev/null; }; } \
+    || die "apt-get install ${missing[*]} failed"
+else
+  say "NOTE: ${missing[*]} missing and not root: tests/dropin.rs will skip the checks that need them"
 fi
 
 # ---------------------------------------------------------------- verdaccio
