@@ -1,0 +1,121 @@
+//! Signals, handled as a shell handles them for its foreground command.
+//!
+//! The terminal's own signals (Ctrl-C) reach npm directly, since npm is in
+//! npmx's process group; npmx must not send them a second time. Signals sent
+//! to npmx alone (`kill PID`, a supervisor) are passed on to npm. And npm
+//! never outlives npmx.
+
+use libc::{SIGINT, SIGKILL, SIGTERM};
+
+use crate::harness::{Test, exited, wait_exited};
+
+/// The pid in the fake npm's `ready pid=N` line.
+fn ready_pid(text: &str) -> i32 {
+  let rest = &text[text.find("ready pid=").unwrap() + "ready pid=".len()..];
+  rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap()]
+    .parse()
+    .unwrap()
+}
+
+#[test]
+fn sigterm_to_npmx_alone_reaches_npm_which_cleans_up_and_decides_the_exit() {
+  let run = Test::new().args(["trap=TERM:21", "ready", "wait"]).spawn();
+  let npm = ready_pid(&run.expect_stdout("ready"));
+  run.kill(SIGTERM);
+  let done = run.wait();
+  done.assert_code(21);
+  assert_eq!(
+    done.stdout(),
+    format!("ready pid={npm}\ncleanup after SIGTERM\nSIGTERM x 1\n")
+  );
+  assert!(exited(npm), "npm outlived npmx");
+}
+
+#[test]
+fn sigterm_to_npmx_alone_kills_an_npm_that_does_not_handle_it() {
+  let run = Test::new().args(["ready", "wait"]).spawn();
+  let npm = ready_pid(&run.expect_stdout("ready"));
+  run.kill(SIGTERM);
+  let done = run.wait();
+  assert_eq!(done.signal(), Some(SIGTERM), "{done:?}");
+  assert!(exited(npm), "npm outlived npmx");
+}
+
+#[test]
+fn sigint_to_npmx_alone_is_passed_on_once() {
+  let run = Test::new().args(["trap=INT:5", "ready", "wait"]).spawn();
+  run.expect_stdout("ready");
+  run.kill(SIGINT);
+  let done = run.wait();
+  done.assert_code(5);
+  assert!(
+    done
+      .stdout()
+      .ends_with("cleanup after SIGINT\nSIGINT x 1\n"),
+    "{done:?}"
+  );
+}
+
+#[test]
+fn sigkill_to_npmx_leaves_no_orphan_npm_gets_sigterm() {
+  // npmx cannot forward anything when it is killed outright; the kernel
+  // sends npm SIGTERM for it (PR_SET_PDEATHSIG).
+  let run = Test::new().args(["trap=TERM:0", "ready", "wait"]).spawn();
+  let npm = ready_pid(&run.expect_stdout("ready"));
+  run.kill(SIGKILL);
+  // npm still holds the stdout pipe: its cleanup text arrives after npmx died.
+  run.expect_stdout("cleanup after SIGTERM");
+  let done = run.wait();
+  assert_eq!(done.signal(), Some(SIGKILL));
+  // Not necessarily once: the kernel sends the "parent died" signal each time
+  // npm is handed on from an exiting thread of npmx to another, and npmx has
+  // more than one thread.
+  assert!(done.stdout().contains("SIGTERM x "), "{done:?}");
+  assert!(
+    wait_exited(npm),
+    "npm {npm} still runs after npmx was killed"
+  );
+}
+
+#[test]
+fn ctrl_c_reaches_npm_once_and_npmx_exits_as_npm_does() {
+  // The terminal sends SIGINT to the whole foreground group, npm included; a
+  // second copy from npmx would make npm (and its scripts) see two.
+  let mut run = Test::new()
+    .tty()
+    .args(["trap=INT:5", "ready", "wait"])
+    .spawn();
+  run.expect_tty("ready");
+  run.send("\x03");
+  let done = run.wait();
+  done.assert_code(5);
+  assert!(done.tty().contains("cleanup after SIGINT"), "{done:?}");
+  assert!(done.tty().contains("SIGINT x 1\r\n"), "{done:?}");
+}
+
+#[test]
+fn ctrl_c_stops_a_calling_bash_script() {
+  // Bash goes on with a script after Ctrl-C unless the command it waited for
+  // *died of* SIGINT ("wait and cooperative exit"), so npmx must die of it
+  // rather than exit 130.
+  let mut run = Test::new().tty().bash("npmx ready wait; echo NEXT").spawn();
+  run.expect_tty("ready");
+  run.send("\x03");
+  let done = run.wait();
+  assert_eq!(done.signal(), Some(SIGINT), "{done:?}");
+  assert!(!done.tty().contains("NEXT"), "{done:?}");
+}
+
+#[test]
+fn ctrl_c_on_a_command_that_exits_130_lets_bash_go_on() {
+  // The control for the test above: it can tell the two apart.
+  let mut run = Test::new()
+    .tty()
+    .bash("npmx trap=INT:130 ready wait; echo NEXT")
+    .spawn();
+  run.expect_tty("ready");
+  run.send("\x03");
+  let done = run.wait();
+  done.assert_code(0);
+  assert!(done.tty().contains("NEXT"), "{done:?}");
+}
