@@ -42,22 +42,58 @@ const HANDLED: [c_int; 7] = [
   libc::SIGALRM,
 ];
 
-/// Whom to forward to: npm's pid while it can still receive signals, `None`
-/// once it has exited (so a recycled pid is never signalled).
+/// Whom to forward to. Before npm has started, signals sent to npmx alone
+/// are kept and delivered as soon as npm runs: a `kill` that lands while npmx
+/// is still starting npm must not be lost (npm would run to its end as if
+/// nothing had been sent). Once npm has exited, nothing is sent: its pid may
+/// already belong to someone else.
 #[derive(Clone, Default)]
-pub(crate) struct Target(Arc<Mutex<Option<i32>>>);
+pub(crate) struct Target(Arc<Mutex<State>>);
+
+#[derive(Default)]
+enum State {
+  #[default]
+  Starting,
+  Pending(Vec<c_int>),
+  Running(i32),
+  Exited,
+}
 
 impl Target {
-  pub(crate) fn set(&self, pid: Option<i32>) {
-    *self.0.lock().unwrap_or_else(|e| e.into_inner()) = pid;
+  /// npm runs as `pid`: deliver what arrived while it was starting.
+  pub(crate) fn started(&self, pid: i32) {
+    let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    if let State::Pending(signals) = &*state {
+      for &signal in signals {
+        kill(pid, signal);
+      }
+    }
+    *state = State::Running(pid);
+  }
+
+  /// npm has exited (or never started): forward nothing from now on.
+  pub(crate) fn exited(&self) {
+    *self.0.lock().unwrap_or_else(|e| e.into_inner()) = State::Exited;
   }
 
   fn send(&self, signal: c_int) {
-    if let Some(pid) = *self.0.lock().unwrap_or_else(|e| e.into_inner()) {
-      // SAFETY: kill(2) with a pid we spawned and have not reaped yet.
-      unsafe { libc::kill(pid, signal) };
+    let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    match &mut *state {
+      State::Starting => *state = State::Pending(vec![signal]),
+      State::Pending(signals) => {
+        if !signals.contains(&signal) {
+          signals.push(signal);
+        }
+      }
+      State::Running(pid) => kill(*pid, signal),
+      State::Exited => {}
     }
   }
+}
+
+fn kill(pid: i32, signal: c_int) {
+  // SAFETY: kill(2) with a pid we spawned and have not reaped yet.
+  unsafe { libc::kill(pid, signal) };
 }
 
 /// Installs the handlers; call before starting npm.

@@ -119,3 +119,22 @@ fn ctrl_c_on_a_command_that_exits_130_lets_bash_go_on() {
   done.assert_code(0);
   assert!(done.tty().contains("NEXT"), "{done:?}");
 }
+
+#[test]
+fn a_signal_that_arrives_while_npm_is_starting_is_not_lost() {
+  // `kill` lands at some point of npmx's start: before its handlers (npmx
+  // dies of it, npm never starts), between them and npm's start, or after.
+  // In every case the run must end by SIGTERM, never by npm running to its
+  // end as if nothing had been sent. npm here is a sleep of 30 s.
+  let t = Test::new();
+  let npm = t.executable("slow/npm", "#!/bin/sh\nexec sleep 30\n");
+  let t = t.env("NPMX_NPM", npm);
+  for i in 0..60u64 {
+    let run = t.spawn();
+    // Spread the kill over the first ~3 ms of npmx's life.
+    std::thread::sleep(std::time::Duration::from_micros(i * 50));
+    run.kill(SIGTERM);
+    let done = run.wait();
+    assert_eq!(done.signal(), Some(SIGTERM), "try {i}: {done:?}");
+  }
+}
