@@ -57,23 +57,44 @@ impl Spec {
   }
 }
 
-/// Arguments npm will log verbatim: no secrets or URLs that it would redact,
-/// no paths it might rewrite. `--k=v` counts as its two halves, as npm logs it.
+/// Arguments npm will log verbatim. npm logs its arguments as its option
+/// parser "cooked" them (`-g` as `--global`, `--reg` as `--registry`, `-D` as
+/// `--save-dev`), so option names are left out and only the positional
+/// arguments and option values count; `--k=v` counts as its value, as npm
+/// logs it apart. Also left out: anything npm would redact (URLs with
+/// credentials, npm tokens, UUIDs) or might rewrite (paths).
 fn plain_words(args: &[OsString]) -> Vec<String> {
   args
     .iter()
     .filter_map(|a| a.to_str())
     .take_while(|a| *a != "--")
-    .flat_map(|a| a.splitn(2, '='))
+    .filter_map(|a| match a.strip_prefix('-') {
+      Some(option) => option.split_once('=').map(|(_, value)| value),
+      None => Some(a),
+    })
     .filter(|w| {
       !w.is_empty()
         && w.len() <= 100
         && w
           .bytes()
           .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && !redacted_by_npm(w)
     })
     .map(str::to_owned)
     .collect()
+}
+
+/// npm's log redaction (`@npmcli/redact`) replaces npm tokens (`npm_…`) and
+/// UUIDs even in its argument list.
+fn redacted_by_npm(word: &str) -> bool {
+  let lower = word.to_ascii_lowercase();
+  let uuid = |w: &[u8]| {
+    w.iter().enumerate().all(|(i, b)| match i {
+      8 | 13 | 18 | 23 => *b == b'-',
+      _ => b.is_ascii_hexdigit(),
+    })
+  };
+  lower.contains("npm_") || lower.contains("npms_") || lower.as_bytes().windows(36).any(uuid)
 }
 
 /// The thread following the log. `finish` hands it npm's exit status.
@@ -448,21 +469,40 @@ mod tests {
 
   #[test]
   fn plain_words_leave_out_what_npm_may_redact_or_rewrite() {
-    let args: Vec<OsString> = [
-      "publish",
-      "--otp=123456",
-      "--registry",
-      "https://u:p@r/",
-      "./dir",
-      "--",
-      "x",
-    ]
-    .iter()
-    .map(OsString::from)
-    .collect();
+    let words = |args: &[&str]| plain_words(&args.iter().map(OsString::from).collect::<Vec<_>>());
     assert_eq!(
-      plain_words(&args),
-      ["publish", "--otp", "123456", "--registry"]
+      words(&[
+        "publish",
+        "--otp=123456",
+        "--registry",
+        "https://u:p@r/",
+        "./dir",
+        "--",
+        "x",
+      ]),
+      ["publish", "123456"]
+    );
+    // Option names, which npm logs expanded (`-D` as `--save-dev`).
+    assert_eq!(
+      words(&[
+        "i",
+        "-D",
+        "--reg=http://r/",
+        "--fetch-retries=0",
+        "-gD",
+        "left-pad"
+      ]),
+      ["i", "0", "left-pad"]
+    );
+    // What npm's log redaction replaces.
+    assert_eq!(
+      words(&[
+        "view",
+        "npm_abcdefghijklmnopqrstuvwxyz0123456789",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "is-number",
+      ]),
+      ["view", "is-number"]
     );
   }
 }

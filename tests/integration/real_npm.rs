@@ -129,6 +129,38 @@ fn the_evidence_stage_gets_npms_debug_log_lines() {
 }
 
 #[test]
+fn the_debug_log_is_found_when_npm_logs_its_arguments_expanded() {
+  // npm logs its arguments as its option parser "cooked" them: `-g` as
+  // `--global`, the abbreviation `--reg` as `--registry`, `-d` as
+  // `--loglevel info`. `npm i -D x` is the everyday case.
+  let t = Test::real_npm();
+  let npm = t.direct_script("npm-direct");
+  let port = closed_port();
+  let args = [
+    "view".to_owned(),
+    "is-number".into(),
+    "-g".into(),
+    "-d".into(),
+    format!("--reg=http://127.0.0.1:{port}/"),
+    "--fetch-retries=0".into(),
+  ];
+  let (status, lines) = npmx::testing::follow_for_test(&npm, &os_args(&args), logs(&t)).unwrap();
+  assert_eq!(status.code(), Some(1));
+  assert!(
+    lines
+      .iter()
+      .any(|l| l.contains("verbose argv") && l.contains("\"--global\"")),
+    "{lines:#?}"
+  );
+  assert!(
+    lines
+      .iter()
+      .any(|l| l.ends_with(" error code ECONNREFUSED")),
+    "{lines:#?}"
+  );
+}
+
+#[test]
 fn of_two_logs_from_a_nested_run_the_outer_one_is_followed() {
   // A lifecycle script runs npm again with the same command: two logs in the
   // same directory, both new, both with our arguments. Ours is the earlier.
