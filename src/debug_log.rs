@@ -36,22 +36,21 @@ const FINISH: Duration = Duration::from_secs(2);
 /// What identifies this run's log among the others in the directory.
 pub(crate) struct Spec {
   pub(crate) dirs: Vec<PathBuf>,
-  /// npm was started at or after this stamp (minus a second of slack).
+  /// npm was started at or after this stamp.
   pub(crate) since: String,
   /// Plain words from npm's arguments that its `verbose argv` line must hold.
   pub(crate) words: Vec<String>,
 }
 
 impl Spec {
+  /// npm takes its stamp from the same clock a moment after it starts, so a
+  /// log stamped before `started` is another run's. No slack: a log from a
+  /// run just before this one (`npm view x || npm view x`) has the same
+  /// arguments, and would be taken for this run's.
   pub(crate) fn new(dirs: Vec<PathBuf>, started: SystemTime, args: &[OsString]) -> Spec {
-    let since = log_stamp(
-      started
-        .checked_sub(Duration::from_secs(1))
-        .unwrap_or(started),
-    );
     Spec {
       dirs,
-      since,
+      since: log_stamp(started),
       words: plain_words(args),
     }
   }

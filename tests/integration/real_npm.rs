@@ -16,6 +16,16 @@ fn closed_port() -> u16 {
     .port()
 }
 
+/// Two different closed ports (both bound at once, so never the same).
+fn two_closed_ports() -> (u16, u16) {
+  let bind = || TcpListener::bind("127.0.0.1:0").unwrap();
+  let (a, b) = (bind(), bind());
+  (
+    a.local_addr().unwrap().port(),
+    b.local_addr().unwrap().port(),
+  )
+}
+
 fn view_args(port: u16) -> Vec<String> {
   vec![
     "view".into(),
@@ -156,6 +166,31 @@ fn the_debug_log_is_found_when_npm_logs_its_arguments_expanded() {
     lines
       .iter()
       .any(|l| l.ends_with(" error code ECONNREFUSED")),
+    "{lines:#?}"
+  );
+}
+
+#[test]
+fn a_run_right_after_the_same_command_follows_its_own_log() {
+  // `npm view x || npm view x` in a script: the first run's log has the same
+  // arguments and was written moments before; it is not this run's.
+  let t = Test::real_npm();
+  let npm = t.direct_script("npm-direct");
+  let (first, second) = two_closed_ports();
+  let (_, lines) =
+    npmx::testing::follow_for_test(&npm, &os_args(&view_args(first)), logs(&t)).unwrap();
+  assert!(
+    lines.iter().any(|l| l.contains(&format!(":{first}/"))),
+    "{lines:#?}"
+  );
+  let (_, lines) =
+    npmx::testing::follow_for_test(&npm, &os_args(&view_args(second)), logs(&t)).unwrap();
+  assert!(
+    lines.iter().any(|l| l.contains(&format!(":{second}/"))),
+    "{lines:#?}"
+  );
+  assert!(
+    !lines.iter().any(|l| l.contains(&format!(":{first}/"))),
     "{lines:#?}"
   );
 }
