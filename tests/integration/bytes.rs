@@ -132,3 +132,22 @@ fn other_open_descriptors_reach_npm_too() {
   t.run().assert_code(0);
   assert_eq!(t.read("fd3.txt"), b"through\n");
 }
+
+#[test]
+fn npm_gets_the_same_environment_and_directory_plus_only_the_depth() {
+  let t = Test::new()
+    .env("NOT_UTF8", os(b"\xff\xfe"))
+    .env("EMPTY", "")
+    .env("npm_config_loglevel", "silly")
+    .env("WITH=EQUALS", "a=b")
+    .args(["report"]);
+  t.run().assert_code(0);
+  let via_npmx = t.report();
+  t.run_direct().assert_code(0);
+  let direct = t.report();
+  let mut expected = direct.environ();
+  expected.push(b"NPMX_DEPTH=1".to_vec());
+  expected.sort();
+  assert_eq!(via_npmx.environ(), expected);
+  assert_eq!(via_npmx.cwd, direct.cwd);
+}

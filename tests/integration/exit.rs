@@ -1,7 +1,9 @@
 //! npmx leaves exactly as npm left: the same exit code, or death by the same
 //! signal, because that is what a calling shell or CI runner acts on.
 
-use libc::{SIGINT, SIGTERM};
+use std::os::unix::process::ExitStatusExt;
+
+use libc::{SIGALRM, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGQUIT, SIGSEGV, SIGTERM, SIGUSR1};
 
 use crate::harness::Test;
 
@@ -26,4 +28,26 @@ fn death_by_a_signal_is_reproduced_as_death_by_that_signal() {
     .sh("npmx kill=TERM; echo $?; npmx kill=INT; echo $?")
     .run();
   assert_eq!(run.stdout(), "143\n130\n");
+}
+
+#[test]
+fn any_fatal_signal_is_reproduced() {
+  // npm is Node.js, which ignores SIGPIPE and handles few signals; a shell
+  // script as npm can die of any. SIGPIPE is one npmx itself ignores (Rust
+  // does) and SIGSEGV one it handles (Rust's stack-overflow guard), and the
+  // handled ones are those npmx forwards: each must still kill npmx.
+  for signal in [SIGPIPE, SIGSEGV, SIGQUIT, SIGKILL, SIGHUP, SIGUSR1, SIGALRM] {
+    let t = Test::new().core_dumps();
+    let npm = t.executable("sh/npm", "#!/bin/sh\nkill -$1 $$\nexit 99\n");
+    let t = t.env("NPMX_NPM", npm).args([signal.to_string()]);
+    let run = t.run();
+    assert_eq!(run.signal(), Some(signal), "{run:?}");
+    // npm may leave a core; npmx, dying of the same signal on purpose, must
+    // not leave a second one (of itself) in its place.
+    let direct = t.run_direct();
+    assert_eq!(direct.signal(), Some(signal));
+    if direct.status.core_dumped() {
+      assert!(!run.status.core_dumped(), "{run:?}");
+    }
+  }
 }

@@ -12,8 +12,9 @@
 //   fd3=TEXT         write TEXT and a newline to descriptor 3
 //   prompt=TEXT      write TEXT without a newline, read one line from stdin
 //                    and print `answer=[LINE]`
-//   trap=SIG:CODE    on SIG: print `cleanup after SIG`, wait a moment for any
-//                    second copy of it, print `SIG x COUNT`, exit with CODE
+//   trap=SIG:CODE[:N] on SIG: print `got SIG #COUNT`; on the Nth (default 1)
+//                    also `cleanup after SIG`, then wait a moment for any
+//                    extra copy, print `SIG x COUNT`, exit with CODE
 //   resize           on a window resize, print `resized COLSxROWS`
 //   ready            print `ready pid=PID` (after the traps are set)
 //   wait             stay alive until a signal ends the process
@@ -35,7 +36,15 @@ const { spawnSync } = require('child_process')
 // them as UTF-8 and lost whatever is not. cmdline is `node SCRIPT ARGS…`, each
 // followed by a NUL.
 function rawArgs () {
-  const raw = fs.readFileSync('/proc/self/cmdline')
+  return nulSeparated(fs.readFileSync('/proc/self/cmdline')).slice(2)
+}
+
+// The environment npm started with, as bytes, `NAME=value` each.
+function rawEnviron () {
+  return nulSeparated(fs.readFileSync('/proc/self/environ'))
+}
+
+function nulSeparated (raw) {
   const parts = []
   let start = 0
   for (let i = 0; i < raw.length; i++) {
@@ -44,7 +53,7 @@ function rawArgs () {
       start = i + 1
     }
   }
-  return parts.slice(2)
+  return parts
 }
 
 // pid, ppid, pgrp, session and terminal foreground group from /proc (Node
@@ -86,6 +95,8 @@ function report () {
       NPMX_DEPTH: process.env.NPMX_DEPTH ?? null,
     },
     argvHex: rawArgs().map((a) => a.toString('hex')),
+    environHex: rawEnviron().map((a) => a.toString('hex')),
+    cwd: process.cwd(),
     parent: { pid: me.ppid, exe: readlink(`/proc/${me.ppid}/exe`), ...stat(me.ppid) },
   }
 }
@@ -161,12 +172,13 @@ for (const arg of process.argv.slice(2)) {
       out(1, Buffer.from(`answer=[${readLine()}]\n`))
       break
     case 'trap': {
-      const [name, code] = value.split(':')
+      const [name, code, times = '1'] = value.split(':')
       const signal = `SIG${name}`
       let count = 0
       process.on(signal, () => {
         count += 1
-        if (count > 1) return
+        out(1, Buffer.from(`got ${signal} #${count}\n`))
+        if (count !== Number(times)) return
         out(1, Buffer.from(`cleanup after ${signal}\n`))
         // Long enough for a duplicate that npmx would forward to arrive.
         setTimeout(() => {

@@ -68,6 +68,7 @@ pub struct Test {
   path: Vec<PathBuf>,
   stdio: [Io; 3],
   window: (u16, u16),
+  core_dumps: bool,
 }
 
 #[derive(Clone)]
@@ -104,6 +105,7 @@ impl Test {
       path,
       stdio: [Io::Null, Io::Pipe, Io::Pipe],
       window: (123, 45),
+      core_dumps: false,
     }
   }
 
@@ -198,6 +200,13 @@ impl Test {
     self
   }
 
+  /// Allows core dumps (the soft limit raised to the hard one), as on a
+  /// machine where they are on, so that a test can see who dumps core.
+  pub fn core_dumps(mut self) -> Test {
+    self.core_dumps = true;
+    self
+  }
+
   // ---- the test directory ------------------------------------------------
 
   pub fn dir(&self) -> &Path {
@@ -240,8 +249,12 @@ impl Test {
     serde_json::from_slice(&self.read("report.json")).unwrap()
   }
 
-  /// The first `npm` on this test's PATH: what npmx should end up running.
-  pub fn npm_on_path(&self) -> PathBuf {
+  /// The npm npmx should end up running: `NPMX_NPM`, else the first `npm`
+  /// on this test's PATH.
+  pub fn npm(&self) -> PathBuf {
+    if let Some(npm) = self.env.get(OsStr::new("NPMX_NPM")) {
+      return npm.into();
+    }
     self
       .path
       .iter()
@@ -267,7 +280,7 @@ impl Test {
         "#!/bin/sh\ncd {} || exit 99\nexec env -i {} {} \"$@\" >>direct-stdout.txt 2>>direct-stderr.txt\n",
         quote(self.dir().as_os_str()),
         assignments.join(" "),
-        quote(self.npm_on_path().as_os_str()),
+        quote(self.npm().as_os_str()),
       ),
     )
   }
@@ -281,7 +294,7 @@ impl Test {
 
   /// Runs npm directly, as npmx would have, for comparisons.
   pub fn run_direct(&self) -> Done {
-    self.spawn_program(&self.npm_on_path()).wait()
+    self.spawn_program(&self.npm()).wait()
   }
 
   pub fn spawn(&self) -> Running {
@@ -338,6 +351,19 @@ impl Test {
       }
       None => {
         command.process_group(0);
+      }
+    }
+
+    if self.core_dumps {
+      // SAFETY: getrlimit and setrlimit are async-signal-safe.
+      unsafe {
+        command.pre_exec(|| {
+          let mut limit = std::mem::zeroed::<libc::rlimit>();
+          libc::getrlimit(libc::RLIMIT_CORE, &mut limit);
+          limit.rlim_cur = limit.rlim_max;
+          libc::setrlimit(libc::RLIMIT_CORE, &limit);
+          Ok(())
+        });
       }
     }
 
@@ -528,6 +554,8 @@ pub struct Report {
   pub size: Sizes,
   pub env: ReportEnv,
   pub argv_hex: Vec<String>,
+  pub environ_hex: Vec<String>,
+  pub cwd: PathBuf,
   pub parent: Parent,
 }
 
@@ -555,6 +583,13 @@ impl Report {
   /// The arguments npm got, as bytes.
   pub fn argv(&self) -> Vec<Vec<u8>> {
     self.argv_hex.iter().map(|h| unhex(h)).collect()
+  }
+
+  /// npm's environment, `NAME=value` as bytes, sorted.
+  pub fn environ(&self) -> Vec<Vec<u8>> {
+    let mut environ: Vec<_> = self.environ_hex.iter().map(|h| unhex(h)).collect();
+    environ.sort();
+    environ
   }
 
   /// npm's parent is the npmx binary under test.
@@ -626,27 +661,30 @@ struct Received {
 }
 
 impl Buffer {
+  /// The bytes so far. A test that failed while waiting poisons the lock;
+  /// the reader thread must not fail with it.
+  fn lock(&self) -> std::sync::MutexGuard<'_, Received> {
+    self.0.0.lock().unwrap_or_else(|e| e.into_inner())
+  }
+
   fn push(&self, bytes: &[u8]) {
-    let (lock, cond) = &*self.0;
-    lock.lock().unwrap().bytes.extend_from_slice(bytes);
-    cond.notify_all();
+    self.lock().bytes.extend_from_slice(bytes);
+    self.0.1.notify_all();
   }
 
   fn close(&self) {
-    let (lock, cond) = &*self.0;
-    lock.lock().unwrap().closed = true;
-    cond.notify_all();
+    self.lock().closed = true;
+    self.0.1.notify_all();
   }
 
   fn text(&self) -> String {
-    String::from_utf8_lossy(&self.0.0.lock().unwrap().bytes).into_owned()
+    String::from_utf8_lossy(&self.lock().bytes).into_owned()
   }
 
   /// Waits until the bytes so far contain `needle`; returns them as text.
   fn expect(&self, needle: &str) -> String {
-    let (lock, cond) = &*self.0;
     let deadline = Instant::now() + TIMEOUT;
-    let mut received = lock.lock().unwrap();
+    let mut received = self.lock();
     loop {
       let text = String::from_utf8_lossy(&received.bytes).into_owned();
       if text.contains(needle) {
@@ -657,15 +695,15 @@ impl Buffer {
         !received.closed && !left.is_zero(),
         "never saw {needle:?}; got {text:?}"
       );
-      received = cond.wait_timeout(received, left).unwrap().0;
+      received = self.0.1.wait_timeout(received, left).unwrap().0;
     }
   }
 
   fn expect_closed(&self) {
-    let (lock, cond) = &*self.0;
-    let received = lock.lock().unwrap();
-    let (received, timeout) = cond
-      .wait_timeout_while(received, TIMEOUT, |r| !r.closed)
+    let (received, timeout) = self
+      .0
+      .1
+      .wait_timeout_while(self.lock(), TIMEOUT, |r| !r.closed)
       .unwrap();
     assert!(
       !timeout.timed_out(),
@@ -675,7 +713,7 @@ impl Buffer {
   }
 
   fn take(&self) -> Vec<u8> {
-    std::mem::take(&mut self.0.0.lock().unwrap().bytes)
+    std::mem::take(&mut self.lock().bytes)
   }
 }
 
