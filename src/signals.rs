@@ -7,12 +7,19 @@
 //! Signals sent to npmx alone (`kill <pid>`, a supervisor, `timeout`) are
 //! forwarded to npm, which decides what they mean; npmx then leaves as npm left.
 //!
-//! Telling the two apart needs `siginfo_t`: on Linux a signal the terminal
+//! Telling the two apart needs `siginfo_t`: on Linux a signal the kernel
 //! generated has `si_code == SI_KERNEL`, one sent with kill(2) `SI_USER`. That
 //! is why this uses `signal-hook-registry`'s `register_sigaction` rather than
 //! `ctrlc`, whose callback gets neither the signal number nor its origin.
 //! Elsewhere, a SIGINT or SIGQUIT is taken to come from the terminal when npmx
 //! is in the terminal's foreground process group (uv's heuristic).
+//!
+//! Not everything the kernel sends goes to the whole group, though. The
+//! terminal's SIGINT and SIGQUIT do. A hang-up's SIGHUP goes to the session
+//! leader alone, which is npmx when npmx was started as the session's program
+//! (`ssh -t host npm …`, a terminal window running npm), and a SIGALRM from
+//! an alarm that survived exec (`perl -e 'alarm 600; exec @ARGV' npm test`)
+//! to npmx alone: those are passed on like any signal sent to npmx alone.
 //!
 //! The handlers are installed before npm starts (a Ctrl-C in between must not
 //! kill npmx alone) and they are handlers, never `SIG_IGN`: exec resets handled
@@ -125,26 +132,30 @@ fn forward(read: OwnedFd, target: Target) {
   let mut message = [0u8; 2];
   while read.read_exact(&mut message).is_ok() {
     let signal = c_int::from(message[0]);
-    let from_terminal = match message[1] {
-      TERMINAL => true,
-      UNKNOWN => matches!(signal, libc::SIGINT | libc::SIGQUIT) && in_terminal_foreground(),
+    let npm_has_it = match (message[1], signal) {
+      (KERNEL, libc::SIGINT | libc::SIGQUIT) => true,
+      // Sent to the foreground group when the session leader exits; to the
+      // session leader alone when the terminal hangs up.
+      (KERNEL, libc::SIGHUP) => !session_leader(),
+      (UNKNOWN, libc::SIGINT | libc::SIGQUIT) => in_terminal_foreground(),
       _ => false,
     };
-    if !from_terminal {
+    if !npm_has_it {
       target.send(signal);
     }
   }
 }
 
-/// The terminal sent it to the whole foreground group: npm has it too.
-const TERMINAL: u8 = 1;
+/// The kernel sent it: the terminal, to the whole foreground group (npm has
+/// it too), or something meant for npmx alone; `forward` decides by signal.
+const KERNEL: u8 = 1;
 /// Cannot tell from `siginfo_t` on this system; `forward` decides.
 const UNKNOWN: u8 = 2;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn origin(info: &libc::siginfo_t) -> u8 {
   if info.si_code == libc::SI_KERNEL {
-    TERMINAL
+    KERNEL
   } else {
     0
   }
@@ -153,6 +164,11 @@ fn origin(info: &libc::siginfo_t) -> u8 {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn origin(_: &libc::siginfo_t) -> u8 {
   UNKNOWN
+}
+
+fn session_leader() -> bool {
+  // SAFETY: plain queries about this process.
+  unsafe { libc::getsid(0) == libc::getpid() }
 }
 
 /// npmx belongs to the foreground process group of the terminal on one of its

@@ -294,7 +294,12 @@ impl Test {
 
   /// Runs npm directly, as npmx would have, for comparisons.
   pub fn run_direct(&self) -> Done {
-    self.spawn_program(&self.npm()).wait()
+    self.spawn_direct().wait()
+  }
+
+  /// Starts npm directly, as npmx would have, for comparisons.
+  pub fn spawn_direct(&self) -> Running {
+    self.spawn_program(&self.npm())
   }
 
   pub fn spawn(&self) -> Running {
@@ -377,6 +382,7 @@ impl Test {
       _dir: Arc::clone(&self.dir),
       child: Some(child),
       pty,
+      hung_up: Vec::new(),
       stdout,
       stderr,
       stdin,
@@ -404,6 +410,8 @@ pub struct Running {
   _dir: Arc<tempfile::TempDir>,
   child: Option<Child>,
   pty: Option<Pty>,
+  /// What the terminal showed before it was hung up.
+  hung_up: Vec<u8>,
   stdout: Option<Output>,
   stderr: Option<Output>,
   stdin: Option<ChildStdin>,
@@ -442,6 +450,13 @@ impl Running {
     self.pty.as_ref().expect("a terminal").resize((cols, rows));
   }
 
+  /// Hangs the terminal up, as closing a terminal window or losing an ssh
+  /// connection does: the test lets go of both of its sides.
+  pub fn hang_up(&mut self) {
+    let pty = self.pty.take().expect("a terminal");
+    self.hung_up = pty.finish();
+  }
+
   /// Sends `signal` to the process npmx (or the program) alone.
   pub fn kill(&self, signal: libc::c_int) {
     // SAFETY: our own child, not yet reaped.
@@ -471,7 +486,10 @@ impl Running {
     drop(self.stdin.take());
     let stdout = self.stdout.take().map(Output::finish).unwrap_or_default();
     let stderr = self.stderr.take().map(Output::finish).unwrap_or_default();
-    let tty = self.pty.take().map(Pty::finish).unwrap_or_default();
+    let tty = match self.pty.take() {
+      Some(pty) => pty.finish(),
+      None => std::mem::take(&mut self.hung_up),
+    };
     Done {
       status,
       stdout,
@@ -829,7 +847,8 @@ impl Pty {
   /// Everything the terminal showed. The test held the slave open all along,
   /// so nothing written to it can be lost; closing it now ends the output
   /// once the last byte is read (or, if a straggler still holds it, once
-  /// nothing has come for a while).
+  /// nothing has come for a while). Dropping the master afterwards hangs the
+  /// terminal up if the run still uses it.
   fn finish(mut self) -> Vec<u8> {
     drop(self.slave.take());
     self.stop.store(true, Ordering::SeqCst);

@@ -7,7 +7,7 @@
 
 use libc::{SIGINT, SIGKILL, SIGTERM};
 
-use crate::harness::{Test, exited, wait_exited};
+use crate::harness::{Io, Running, Test, exited, wait_exited};
 
 /// The pid in the fake npm's `ready pid=N` line.
 fn ready_pid(text: &str) -> i32 {
@@ -186,4 +186,54 @@ fn a_signal_that_arrives_while_npm_is_starting_is_not_lost() {
     let done = run.wait();
     assert_eq!(done.signal(), Some(SIGTERM), "try {i}: {done:?}");
   }
+}
+
+#[test]
+fn a_hang_up_reaches_npm_when_npmx_leads_the_session() {
+  // `ssh -t host npm install`, a terminal window running npm: the program is
+  // the session leader, and when the terminal goes away the kernel sends
+  // SIGHUP to the session leader alone. Through npmx, npmx leads the session
+  // and npm is not told by the kernel; npmx must tell it.
+  //
+  // npm here is a shell script: Node.js, exiting on a hung-up terminal, may
+  // abort or crash restoring the terminal's settings, at random.
+  let t = Test::new().stdin(Io::Tty).stderr(Io::Tty);
+  let npm = t.executable(
+    "sh/npm",
+    "#!/bin/sh\n\
+     sleep 100 </dev/null >/dev/null 2>&1 & pid=$!\n\
+     trap 'echo got SIGHUP; kill $pid; exit 3' HUP\n\
+     echo ready\n\
+     wait $pid\n",
+  );
+  let t = t.env("NPMX_NPM", npm);
+  let hang_up = |mut run: Running| {
+    // stdout is a pipe, which outlives the terminal.
+    run.expect_stdout("ready\n");
+    run.hang_up();
+    run.wait()
+  };
+  let (via_npmx, direct) = (hang_up(t.spawn()), hang_up(t.spawn_direct()));
+  direct.assert_code(3);
+  assert_eq!(direct.stdout(), "ready\ngot SIGHUP\n");
+  via_npmx.assert_code(3);
+  assert_eq!(via_npmx.stdout(), "ready\ngot SIGHUP\n");
+}
+
+#[test]
+fn an_alarm_set_before_npmx_started_reaches_npm() {
+  // `perl -e 'alarm 600; exec @ARGV' npm test`, a time limit that survives
+  // exec: the kernel sends SIGALRM to npmx alone, as it would have to npm.
+  let run = Test::new()
+    .program("/usr/bin/perl")
+    .args([
+      "-e",
+      "alarm 1; exec @ARGV or die",
+      "npmx",
+      "trap=ALRM:0",
+      "wait",
+    ])
+    .run();
+  run.assert_code(0);
+  assert!(run.stdout().ends_with("SIGALRM x 1\n"), "{run:?}");
 }
