@@ -41,6 +41,38 @@ fn the_shim_script_first_on_path_finds_the_npm_behind_it() {
 }
 
 #[test]
+fn the_shim_without_npmx_still_runs_npm() {
+  // npmx uninstalled, the shim left on PATH: npm must still work.
+  let t = Test::new();
+  fs::create_dir(t.path("shims")).unwrap();
+  fs::copy(shim("npm"), t.path("shims/npm")).unwrap();
+  let uninstalled = t.path("uninstalled/npmx");
+  let t = t
+    .path_is(["shims", "bin"])
+    .env("NPMX_BIN", uninstalled)
+    .program("shims/npm")
+    .args(["report", "exit=4"]);
+  t.run().assert_code(4);
+  let report = t.report();
+  assert!(!report.parent_is_npmx(), "{report:?}");
+  assert_eq!(report.env.NPMX_ARG0, None);
+  assert_eq!(report.env.NPMX_DEPTH, None);
+}
+
+#[test]
+fn the_shim_without_npmx_or_npm_says_so() {
+  let t = Test::new();
+  fs::create_dir(t.path("shims")).unwrap();
+  fs::copy(shim("npm"), t.path("shims/npm")).unwrap();
+  let t = t.path_is(["shims"]).program("shims/npm");
+  let run = t.run();
+  run.assert_code(127);
+  let stderr = run.stderr();
+  assert_eq!(stderr.lines().count(), 1, "{stderr}");
+  assert!(stderr.starts_with("npm: not found on PATH"), "{stderr}");
+}
+
+#[test]
 fn the_npx_shim_runs_npx() {
   let t = Test::new();
   fs::create_dir(t.path("shims")).unwrap();
