@@ -120,6 +120,22 @@ fn startup(dir: &Path, runs: usize) {
     "  added by npmx: {:.3} ms (median; target <= 1.5 ms)\n",
     ms(a.median.saturating_sub(b.median))
   );
+
+  // The usual set-up: `alias npm=npmx`, npm found on PATH (identity checks
+  // and all) rather than named.
+  let mut npmx = clean(NPMX, dir);
+  npmx.env(
+    "PATH",
+    std::env::join_paths([dir, Path::new("/usr/bin"), Path::new("/bin")]).unwrap(),
+  );
+  npmx.arg("install");
+  let mut direct = clean(&npm, dir);
+  direct.arg("install");
+  let (a, b) = compare("1b. the same, npm found on PATH", runs, npmx, direct);
+  println!(
+    "  added by npmx: {:.3} ms (median)\n",
+    ms(a.median.saturating_sub(b.median))
+  );
 }
 
 fn npm_version(dir: &Path, runs: usize) {

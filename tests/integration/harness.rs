@@ -174,6 +174,13 @@ impl Test {
     self.program("/bin/bash").args(["-c", script])
   }
 
+  /// Runs an interactive bash (no startup files) to type commands into.
+  pub fn bash_interactive(self) -> Test {
+    self
+      .program("/bin/bash")
+      .args(["--norc", "--noprofile", "-i"])
+  }
+
   pub fn stdin(mut self, io: Io) -> Test {
     self.stdio[0] = io;
     self
@@ -565,6 +572,7 @@ impl Done {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
   pub pid: i32,
+  pub ppid: i32,
   pub pgid: i32,
   pub sid: i32,
   pub tpgid: i32,
@@ -649,6 +657,24 @@ pub fn exited(pid: i32) -> bool {
     Ok(stat) => stat
       .rsplit_once(')')
       .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+  }
+}
+
+/// Waits (boundedly) until `pid` is in one of `states` (`/proc/PID/stat`'s
+/// letters: `T` stopped, `S` sleeping, `R` running); false if it never is.
+pub fn wait_state(pid: i32, states: &[char]) -> bool {
+  let deadline = Instant::now() + TIMEOUT;
+  loop {
+    let state = fs::read_to_string(format!("/proc/{pid}/stat"))
+      .ok()
+      .and_then(|s| s.rsplit_once(')')?.1.trim_start().chars().next());
+    if state.is_some_and(|s| states.contains(&s)) {
+      return true;
+    }
+    if Instant::now() > deadline {
+      return false;
+    }
+    thread::sleep(Duration::from_millis(5));
   }
 }
 

@@ -5,7 +5,7 @@
 //! what it would have seen without npmx: the same descriptors, the same
 //! terminal, the same window, in the terminal's foreground process group.
 
-use crate::harness::{Io, Test};
+use crate::harness::{Io, Test, wait_state};
 
 /// Runs the fake npm's `report` under npmx and directly, with the same
 /// descriptors, and checks both against what the caller set up.
@@ -102,4 +102,36 @@ fn a_prompt_on_pipes_is_not_held_back_either() {
   let done = run.wait();
   done.assert_code(0);
   assert_eq!(done.stdout(), "Enter OTP: answer=[654321]\n");
+}
+
+#[test]
+fn ctrl_z_stops_npmx_and_npm_together_and_fg_resumes_both() {
+  // In an interactive shell with job control: Ctrl-Z stops the whole job,
+  // npmx and npm, `fg` continues both, and the job then ends as npm does.
+  let t = Test::new()
+    .tty()
+    .env("PS1", "$ ")
+    .env("INPUTRC", "/dev/null")
+    .bash_interactive();
+  let mut run = t.spawn();
+  run.expect_tty("$ ");
+  run.send("npmx report ready wait\r");
+  run.expect_tty("ready pid=");
+  let report = t.report();
+  let (npm, npmx) = (report.pid, report.ppid);
+
+  run.send("\x1a");
+  run.expect_tty("Stopped");
+  assert!(wait_state(npm, &['T']), "npm did not stop");
+  assert!(wait_state(npmx, &['T']), "npmx did not stop");
+
+  run.send("fg\r");
+  assert!(wait_state(npm, &['S', 'R']), "npm did not continue");
+  assert!(wait_state(npmx, &['S', 'R']), "npmx did not continue");
+
+  // bash reads the next line only once the job has ended.
+  run.send("\x03");
+  run.send("echo status=$?; exit\r");
+  run.expect_tty("status=130");
+  run.wait().assert_code(0);
 }
