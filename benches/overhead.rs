@@ -5,11 +5,12 @@
 //! 1. start-up overhead: npmx running a trivial npm (a copy of `true`)
 //!    against that npm run directly; target at most 1.5 ms added;
 //! 2. `npm --version` with the real npm, through npmx and directly; target
-//!    a ratio of at most 1.01;
+//!    a ratio of at most 1.01 (100 runs each: npm itself varies by ±10 ms);
 //! 3. npmx's peak memory while npm writes 1 GiB to stdout; target 8 MiB.
 //!
 //! Runs are interleaved (npmx, direct, npmx, …) so that drift in the
-//! machine's load falls on both alike, and summarised by their median.
+//! machine's load falls on both alike, and summarised by their median; on a
+//! busy machine the 10th percentile is the steadier figure, and is shown too.
 //! `NPMX_BENCH_RUNS` changes the number of runs of (1).
 
 use std::{
@@ -31,7 +32,7 @@ fn main() {
     .unwrap_or(300);
   println!("npmx overhead benchmark ({NPMX})\n");
   startup(dir.path(), runs);
-  npm_version(dir.path(), 40);
+  npm_version(dir.path(), 100);
   peak_memory(dir.path());
 }
 
@@ -117,8 +118,9 @@ fn startup(dir: &Path, runs: usize) {
     direct,
   );
   println!(
-    "  added by npmx: {:.3} ms (median; target <= 1.5 ms)\n",
-    ms(a.median.saturating_sub(b.median))
+    "  added by npmx: {:.3} ms (median; target <= 1.5 ms), {:.3} ms (p10)\n",
+    ms(a.median.saturating_sub(b.median)),
+    ms(a.p10.saturating_sub(b.p10))
   );
 
   // The usual set-up: `alias npm=npmx`, npm found on PATH (identity checks
@@ -133,8 +135,9 @@ fn startup(dir: &Path, runs: usize) {
   direct.arg("install");
   let (a, b) = compare("1b. the same, npm found on PATH", runs, npmx, direct);
   println!(
-    "  added by npmx: {:.3} ms (median)\n",
-    ms(a.median.saturating_sub(b.median))
+    "  added by npmx: {:.3} ms (median), {:.3} ms (p10)\n",
+    ms(a.median.saturating_sub(b.median)),
+    ms(a.p10.saturating_sub(b.p10))
   );
 }
 
