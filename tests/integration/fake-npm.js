@@ -6,7 +6,10 @@
 // that is not a step is data and is ignored (the `report` step shows it):
 //
 //   --version        print `0.0.0-fake` (what a nested `npm --version` gets)
-//   report[=FILE]    write a JSON report (below) to FILE, default report.json
+//   report[=FILE]    write a JSON report to FILE (default report.json): isatty
+//                    and window of 0-2, pids, process group, session and the
+//                    terminal's foreground group, raw argv and environment,
+//                    cwd, and the parent's executable and group
 //   print=TEXT       write TEXT and a newline to stdout (eprint=: stderr)
 //   out=FILE         copy FILE's bytes to stdout as they are (err=: stderr)
 //   fd3=TEXT         write TEXT and a newline to descriptor 3
