@@ -47,12 +47,15 @@ pub(crate) fn run(
   die_with_parent(&mut command);
 
   let started = SystemTime::now();
-  let mut child = command.spawn().map_err(|source| Error::Spawn {
-    path: npm.into(),
-    source,
+  let mut child = command.spawn().map_err(|source| {
+    target.exited();
+    Error::Spawn {
+      path: npm.into(),
+      source,
+    }
   })?;
   let pid = child.id() as i32;
-  target.set(Some(pid));
+  target.started(pid);
 
   let follow = debug_log::follow(
     args.to_vec(),
@@ -63,7 +66,7 @@ pub(crate) fn run(
   wait_without_reaping(pid);
   // From here npm can no longer receive signals, and its pid must not be
   // signalled again: once reaped it may belong to someone else.
-  target.set(None);
+  target.exited();
   let status = child.wait().map_err(|source| Error::Spawn {
     path: npm.into(),
     source,

@@ -36,44 +36,64 @@ const FINISH: Duration = Duration::from_secs(2);
 /// What identifies this run's log among the others in the directory.
 pub(crate) struct Spec {
   pub(crate) dirs: Vec<PathBuf>,
-  /// npm was started at or after this stamp (minus a second of slack).
+  /// npm was started at or after this stamp.
   pub(crate) since: String,
   /// Plain words from npm's arguments that its `verbose argv` line must hold.
   pub(crate) words: Vec<String>,
 }
 
 impl Spec {
+  /// npm takes its stamp from the same clock a moment after it starts, so a
+  /// log stamped before `started` is another run's. No slack: a log from a
+  /// run just before this one (`npm view x || npm view x`) has the same
+  /// arguments, and would be taken for this run's.
   pub(crate) fn new(dirs: Vec<PathBuf>, started: SystemTime, args: &[OsString]) -> Spec {
-    let since = log_stamp(
-      started
-        .checked_sub(Duration::from_secs(1))
-        .unwrap_or(started),
-    );
     Spec {
       dirs,
-      since,
+      since: log_stamp(started),
       words: plain_words(args),
     }
   }
 }
 
-/// Arguments npm will log verbatim: no secrets or URLs that it would redact,
-/// no paths it might rewrite. `--k=v` counts as its two halves, as npm logs it.
+/// Arguments npm will log verbatim. npm logs its arguments as its option
+/// parser "cooked" them (`-g` as `--global`, `--reg` as `--registry`, `-D` as
+/// `--save-dev`), so option names are left out and only the positional
+/// arguments and option values count; `--k=v` counts as its value, as npm
+/// logs it apart. Also left out: anything npm would redact (URLs with
+/// credentials, npm tokens, UUIDs) or might rewrite (paths).
 fn plain_words(args: &[OsString]) -> Vec<String> {
   args
     .iter()
     .filter_map(|a| a.to_str())
     .take_while(|a| *a != "--")
-    .flat_map(|a| a.splitn(2, '='))
+    .filter_map(|a| match a.strip_prefix('-') {
+      Some(option) => option.split_once('=').map(|(_, value)| value),
+      None => Some(a),
+    })
     .filter(|w| {
       !w.is_empty()
         && w.len() <= 100
         && w
           .bytes()
           .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && !redacted_by_npm(w)
     })
     .map(str::to_owned)
     .collect()
+}
+
+/// npm's log redaction (`@npmcli/redact`) replaces npm tokens (`npm_…`) and
+/// UUIDs even in its argument list.
+fn redacted_by_npm(word: &str) -> bool {
+  let lower = word.to_ascii_lowercase();
+  let uuid = |w: &[u8]| {
+    w.iter().enumerate().all(|(i, b)| match i {
+      8 | 13 | 18 | 23 => *b == b'-',
+      _ => b.is_ascii_hexdigit(),
+    })
+  };
+  lower.contains("npm_") || lower.contains("npms_") || lower.as_bytes().windows(36).any(uuid)
 }
 
 /// The thread following the log. `finish` hands it npm's exit status.
@@ -448,21 +468,40 @@ mod tests {
 
   #[test]
   fn plain_words_leave_out_what_npm_may_redact_or_rewrite() {
-    let args: Vec<OsString> = [
-      "publish",
-      "--otp=123456",
-      "--registry",
-      "https://u:p@r/",
-      "./dir",
-      "--",
-      "x",
-    ]
-    .iter()
-    .map(OsString::from)
-    .collect();
+    let words = |args: &[&str]| plain_words(&args.iter().map(OsString::from).collect::<Vec<_>>());
     assert_eq!(
-      plain_words(&args),
-      ["publish", "--otp", "123456", "--registry"]
+      words(&[
+        "publish",
+        "--otp=123456",
+        "--registry",
+        "https://u:p@r/",
+        "./dir",
+        "--",
+        "x",
+      ]),
+      ["publish", "123456"]
+    );
+    // Option names, which npm logs expanded (`-D` as `--save-dev`).
+    assert_eq!(
+      words(&[
+        "i",
+        "-D",
+        "--reg=http://r/",
+        "--fetch-retries=0",
+        "-gD",
+        "left-pad"
+      ]),
+      ["i", "0", "left-pad"]
+    );
+    // What npm's log redaction replaces.
+    assert_eq!(
+      words(&[
+        "view",
+        "npm_abcdefghijklmnopqrstuvwxyz0123456789",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "is-number",
+      ]),
+      ["view", "is-number"]
     );
   }
 }

@@ -7,12 +7,19 @@
 //! Signals sent to npmx alone (`kill <pid>`, a supervisor, `timeout`) are
 //! forwarded to npm, which decides what they mean; npmx then leaves as npm left.
 //!
-//! Telling the two apart needs `siginfo_t`: on Linux a signal the terminal
+//! Telling the two apart needs `siginfo_t`: on Linux a signal the kernel
 //! generated has `si_code == SI_KERNEL`, one sent with kill(2) `SI_USER`. That
 //! is why this uses `signal-hook-registry`'s `register_sigaction` rather than
 //! `ctrlc`, whose callback gets neither the signal number nor its origin.
 //! Elsewhere, a SIGINT or SIGQUIT is taken to come from the terminal when npmx
 //! is in the terminal's foreground process group (uv's heuristic).
+//!
+//! Not everything the kernel sends goes to the whole group, though. The
+//! terminal's SIGINT and SIGQUIT do. A hang-up's SIGHUP goes to the session
+//! leader alone, which is npmx when npmx was started as the session's program
+//! (`ssh -t host npm …`, a terminal window running npm), and a SIGALRM from
+//! an alarm that survived exec (`perl -e 'alarm 600; exec @ARGV' npm test`)
+//! to npmx alone: those are passed on like any signal sent to npmx alone.
 //!
 //! The handlers are installed before npm starts (a Ctrl-C in between must not
 //! kill npmx alone) and they are handlers, never `SIG_IGN`: exec resets handled
@@ -42,22 +49,58 @@ const HANDLED: [c_int; 7] = [
   libc::SIGALRM,
 ];
 
-/// Whom to forward to: npm's pid while it can still receive signals, `None`
-/// once it has exited (so a recycled pid is never signalled).
+/// Whom to forward to. Before npm has started, signals sent to npmx alone
+/// are kept and delivered as soon as npm runs: a `kill` that lands while npmx
+/// is still starting npm must not be lost (npm would run to its end as if
+/// nothing had been sent). Once npm has exited, nothing is sent: its pid may
+/// already belong to someone else.
 #[derive(Clone, Default)]
-pub(crate) struct Target(Arc<Mutex<Option<i32>>>);
+pub(crate) struct Target(Arc<Mutex<State>>);
+
+#[derive(Default)]
+enum State {
+  #[default]
+  Starting,
+  Pending(Vec<c_int>),
+  Running(i32),
+  Exited,
+}
 
 impl Target {
-  pub(crate) fn set(&self, pid: Option<i32>) {
-    *self.0.lock().unwrap_or_else(|e| e.into_inner()) = pid;
+  /// npm runs as `pid`: deliver what arrived while it was starting.
+  pub(crate) fn started(&self, pid: i32) {
+    let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    if let State::Pending(signals) = &*state {
+      for &signal in signals {
+        kill(pid, signal);
+      }
+    }
+    *state = State::Running(pid);
+  }
+
+  /// npm has exited (or never started): forward nothing from now on.
+  pub(crate) fn exited(&self) {
+    *self.0.lock().unwrap_or_else(|e| e.into_inner()) = State::Exited;
   }
 
   fn send(&self, signal: c_int) {
-    if let Some(pid) = *self.0.lock().unwrap_or_else(|e| e.into_inner()) {
-      // SAFETY: kill(2) with a pid we spawned and have not reaped yet.
-      unsafe { libc::kill(pid, signal) };
+    let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    match &mut *state {
+      State::Starting => *state = State::Pending(vec![signal]),
+      State::Pending(signals) => {
+        if !signals.contains(&signal) {
+          signals.push(signal);
+        }
+      }
+      State::Running(pid) => kill(*pid, signal),
+      State::Exited => {}
     }
   }
+}
+
+fn kill(pid: i32, signal: c_int) {
+  // SAFETY: kill(2) with a pid we spawned and have not reaped yet.
+  unsafe { libc::kill(pid, signal) };
 }
 
 /// Installs the handlers; call before starting npm.
@@ -89,26 +132,30 @@ fn forward(read: OwnedFd, target: Target) {
   let mut message = [0u8; 2];
   while read.read_exact(&mut message).is_ok() {
     let signal = c_int::from(message[0]);
-    let from_terminal = match message[1] {
-      TERMINAL => true,
-      UNKNOWN => matches!(signal, libc::SIGINT | libc::SIGQUIT) && in_terminal_foreground(),
+    let npm_has_it = match (message[1], signal) {
+      (KERNEL, libc::SIGINT | libc::SIGQUIT) => true,
+      // Sent to the foreground group when the session leader exits; to the
+      // session leader alone when the terminal hangs up.
+      (KERNEL, libc::SIGHUP) => !session_leader(),
+      (UNKNOWN, libc::SIGINT | libc::SIGQUIT) => in_terminal_foreground(),
       _ => false,
     };
-    if !from_terminal {
+    if !npm_has_it {
       target.send(signal);
     }
   }
 }
 
-/// The terminal sent it to the whole foreground group: npm has it too.
-const TERMINAL: u8 = 1;
+/// The kernel sent it: the terminal, to the whole foreground group (npm has
+/// it too), or something meant for npmx alone; `forward` decides by signal.
+const KERNEL: u8 = 1;
 /// Cannot tell from `siginfo_t` on this system; `forward` decides.
 const UNKNOWN: u8 = 2;
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn origin(info: &libc::siginfo_t) -> u8 {
   if info.si_code == libc::SI_KERNEL {
-    TERMINAL
+    KERNEL
   } else {
     0
   }
@@ -117,6 +164,11 @@ fn origin(info: &libc::siginfo_t) -> u8 {
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn origin(_: &libc::siginfo_t) -> u8 {
   UNKNOWN
+}
+
+fn session_leader() -> bool {
+  // SAFETY: plain queries about this process.
+  unsafe { libc::getsid(0) == libc::getpid() }
 }
 
 /// npmx belongs to the foreground process group of the terminal on one of its
