@@ -487,7 +487,7 @@ refuse_unless_ours() {
 }
 
 shim_script() {
-  # The last line is shims/$1's contract line; NPMX_BIN defaults to this
+  # The exec line is shims/$1's contract; NPMX_BIN defaults to this
   # install's npmx, kept a shell variable so it never reaches npm's scripts.
   quoted=$(printf '%s' "$npmx_dest" | sed "s/'/'\\\\''/g")
   cat <<EOF

@@ -73,6 +73,20 @@ fn npm_config_get_is_the_same_through_npmx() {
   assert_same(&via_npmx, &direct);
 }
 
+/// npm's own output unchanged, and npmx's diagnosis only after all of it.
+fn assert_same_then_diagnosis(via_npmx: &Done, direct: &Done, id: &str) {
+  assert_eq!(via_npmx.status.into_raw(), direct.status.into_raw());
+  assert_eq!(unstamped(&via_npmx.stdout), unstamped(&direct.stdout));
+  let (ours, npms) = (unstamped(&via_npmx.stderr), unstamped(&direct.stderr));
+  let added = ours
+    .strip_prefix(npms.as_str())
+    .unwrap_or_else(|| panic!("npm's stderr must come first, unchanged:\n{ours}"));
+  assert!(
+    added.starts_with("\nnpmx: ") && added.contains(&format!("[{id}]")),
+    "{added}"
+  );
+}
+
 #[test]
 fn a_failing_npm_looks_the_same_through_npmx() {
   let t = Test::real_npm().args(view_args(closed_port()));
@@ -86,7 +100,7 @@ fn a_failing_npm_looks_the_same_through_npmx() {
     direct.stderr().contains("A complete log of this run"),
     "{direct:?}"
   );
-  assert_same(&via_npmx, &direct);
+  assert_same_then_diagnosis(&via_npmx, &direct, "connection-refused");
 }
 
 #[test]
