@@ -1,6 +1,6 @@
 //! The whole run, start to exit.
 
-use std::{ffi::OsString, io::Write, path::PathBuf};
+use std::{ffi::OsString, io::Write, panic::AssertUnwindSafe, path::PathBuf};
 
 use crate::{
   Env, Error, Mode, child,
@@ -25,10 +25,20 @@ pub fn main() -> ! {
   }
 
   let code = match options::parse(args) {
-    Ok(Action::Run(args)) => match run(mode, &args, &env) {
-      Ok(status) => exit_status::exit_like(status),
-      Err(error) => fail(error),
-    },
+    Ok(Action::Run(args)) => {
+      // If npmx's own preparation panics, npm must still run: fall back to
+      // plain exec. (After npm has started, npmx's work is on the log thread,
+      // where a panic only loses the diagnosis.)
+      let prepared = std::panic::catch_unwind(AssertUnwindSafe(|| prepare(mode, &args, &env)));
+      match prepared {
+        Ok(Ok(run)) => match run() {
+          Ok(status) => exit_status::exit_like(status),
+          Err(error) => fail(error),
+        },
+        Ok(Err(error)) => fail(error),
+        Err(_) => fail(disabled(mode, &args, &env)),
+      }
+    }
     Ok(Action::Help) => print(options::HELP),
     Ok(Action::Version) => print(&format!("npmx {}\n", env!("CARGO_PKG_VERSION"))),
     Ok(Action::Diagnose(file)) => match offline::diagnose_input(file.as_deref(), &env) {
@@ -42,7 +52,13 @@ pub fn main() -> ! {
   std::process::exit(code)
 }
 
-fn run(mode: Mode, args: &[OsString], env: &Env) -> Result<std::process::ExitStatus, Error> {
+/// Everything before npm starts: find it, set up the diagnosis. Returns the
+/// run itself.
+fn prepare(
+  mode: Mode,
+  args: &[OsString],
+  env: &Env,
+) -> Result<impl FnOnce() -> Result<std::process::ExitStatus, Error>, Error> {
   let depth = Depth::from_env(env).check()?;
   let npm = locate::locate(mode, env)?;
   let observer = Box::new(Live::new(program_name(mode), args, env, npm.path.clone()));
@@ -54,7 +70,8 @@ fn run(mode: Mode, args: &[OsString], env: &Env) -> Result<std::process::ExitSta
     let cwd = std::env::current_dir().unwrap_or_default();
     logs_dir::candidates(&Config::load(&log_args, &log_env, &cwd, Some(&npm_path)))
   };
-  child::run(&npm.path, args, depth, log_dirs, observer)
+  let args = args.to_vec();
+  Ok(move || child::run(&npm.path, &args, depth, log_dirs, observer))
 }
 
 /// What the person typed, for printing their command back to them.
@@ -66,6 +83,9 @@ fn program_name(mode: Mode) -> &'static str {
   }
 }
 
+/// npm in npmx's place (`NPMX_DISABLE=1`, or npmx broke before npm
+/// started): exec, and nothing else — not even the nesting counter, so a
+/// wrapper that calls npmx again loops in place here (see docs/design.md).
 fn disabled(mode: Mode, args: &[OsString], env: &Env) -> Error {
   match locate::locate(mode, env) {
     Ok(npm) => child::exec(&npm.path, args),
