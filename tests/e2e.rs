@@ -2,7 +2,8 @@
 //! servers on 127.0.0.1.
 //!
 //! The servers (Verdaccio, squid, and small Python servers for TLS, timeouts,
-//! resets, 429/503, OTP and HTML) are started once per test binary by
+//! resets, 429/503, OTP, HTML, a scripted registry and GitHub Actions' ID-token
+//! service) are started once per test binary by
 //! `tests/e2e/servers.py`, which stops them when this process ends (it watches
 //! its stdin, a pipe this process holds until it exits). What they need is
 //! installed by `tests/e2e/provision.sh`.
@@ -15,8 +16,12 @@
 //!   * npmx exits as npm did;
 //!   * stdout is byte-for-byte npm's (after normalisation);
 //!   * npm's stderr comes first and unchanged; npmx may only add after it;
-//!   * the `NPMX_REPORT` JSON names the cause in `meta.expect.id` first, and
-//!     npmx's text after npm's shows it; when it is null, npmx says nothing.
+//!   * the `NPMX_REPORT` JSON names the cause in `meta.expect.id` first (then
+//!     `meta.expect.also`), and npmx's text after npm's shows it; when it is
+//!     null, npmx says nothing;
+//!   * npmx's text has no control characters and nothing token-shaped.
+//!
+//! Fixtures in `KNOWN_GAPS` get the npm checks only; the rest is announced.
 //!
 //! Normalisation is the one in capture.py (see its docstring); keep them equal.
 

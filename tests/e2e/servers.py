@@ -9,8 +9,10 @@ Starts, each on a free loopback port:
   * squid (Debian package) with two ports: "open" (denies CONNECT to one
     port) and "auth" (basic proxy authentication);
   * small Python servers: hang, reset, 429, 503, an OTP-guarded registry, a
-    registry URL that answers with an HTML page, and TLS registries whose
-    certificates (made here with openssl) fail in each of the ways Node knows;
+    registry URL that answers with an HTML page, TLS registries whose
+    certificates (made here with openssl) fail in each of the ways Node knows,
+    a scripted registry that answers per package name with real registries'
+    reasons and headers (SCRIPTED), and GitHub Actions' ID-token service;
   * a "closed" port: found free and never listened on.
 
 When all are ready it writes the description (ports, paths, tokens,
