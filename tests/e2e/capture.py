@@ -66,9 +66,22 @@ def pkg(name: str, version: str = "1.0.0", **extra) -> str:
   return json.dumps(doc, indent=2) + "\n"
 
 
-def sc(name, args, expect, note, files=None, env=None, wrap=None, root_only=False, tty=None):
+OFFLINE_NOTE = ("Offline there is no config or environment to show the proxy / the missing token; "
+                "npm's text alone says this.")
+
+
+def sc(name, args, expect, note, files=None, env=None, wrap=None, root_only=False, tty=None, also=None, saw=False,
+       offline=None, offline_note=OFFLINE_NOTE):
+  """expect: the cause's id (None: npmx says nothing). also: ids npmx should list
+  after it. offline: what npm's files alone show (tests/corpus.rs), one id or
+  {file: id}, where the config or environment decides expect. saw: record the
+  scripted registry's requests."""
   return {
+    "offline": offline,
+    "offline_note": offline_note,
     "tty": tty,
+    "also": also,
+    "saw": saw,
     "name": name,
     "args": args,
     "expect": expect,
@@ -85,6 +98,28 @@ NO_RETRY = "--fetch-retries=0"
 ALICE_RC = "//<<verdaccio_hostport>>/:_authToken=<<alice_token>>\n"
 BOB_RC = "//<<verdaccio_hostport>>/:_authToken=<<bob_token>>\n"
 TLS_INSTALL = ["install", "e2e-tls-ok", NO_RETRY]
+
+
+S = "--registry=<<scripted>>"
+
+
+def token_rc(token: str = "scripted_ok") -> str:
+  return f"//<<scripted_hostport>>/:_authToken=<<{token}>>\n"
+
+
+def publish_to_scripted(name, package, expect, note, token="scripted_ok", args=(), also=None):
+  """npm publish of `package` to the scripted registry, with a token for it in the user .npmrc."""
+  return sc(name, ["publish", S, *args], expect, note,
+            {"project/package.json": pkg(package), "userconfig": token_rc(token)}, also=also, saw=True)
+
+
+# GitHub Actions with `permissions: id-token: write`, as npm's oidc.js reads it.
+ACTIONS_ENV = {
+  "CI": "true",
+  "GITHUB_ACTIONS": "true",
+  "ACTIONS_ID_TOKEN_REQUEST_URL": "<<actions>>_apis/idtoken?api-version=2.0",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "<<actions_request_token>>",
+}
 
 
 def tls_rc(server: str, cafile: str | None = None) -> dict:
@@ -104,7 +139,8 @@ SCENARIOS = [
      {"project/package.json": pkg("e2e-badtoken"), "project/.npmrc": "//<<verdaccio_hostport>>/:_authToken=${NPM_TOKEN}\n"},
      env={"NPM_TOKEN": BAD_TOKEN}),
   sc("verdaccio-install-private-anonymous", ["install", "@private/pkg", V], "not-logged-in",
-     "@private/* is $authenticated; no token configured at all."),
+     "@private/* is $authenticated; no token configured at all.",
+     offline="auth-rejected"),
   sc("verdaccio-publish-forbidden-user", ["publish", V], "publish-forbidden",
      "bob is logged in but only alice may publish @allowed/*.",
      {"project/package.json": pkg("@allowed/x"), "userconfig": BOB_RC}),
@@ -146,7 +182,8 @@ SCENARIOS = [
   sc("proxy-connect-denied", TLS_INSTALL + ["--registry=<<tls_denied>>"], "proxy-forbidden",
      "HTTPS_PROXY points at squid, which denies CONNECT to the registry's port with 403.",
      {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\n"},
-     env={"HTTPS_PROXY": "<<squid_open>>"}),
+     env={"HTTPS_PROXY": "<<squid_open>>"},
+     offline="registry-forbidden"),
   sc("proxy-auth-required", TLS_INSTALL + ["--registry=<<tls_ok>>", "--https-proxy=<<squid_auth>>"], "proxy-auth-required",
      "squid port that requires proxy authentication; no credentials given.",
      {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\n"}),
@@ -155,7 +192,8 @@ SCENARIOS = [
      {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<squid_auth_creds>>\n"}),
   sc("proxy-refused", TLS_INSTALL + ["--registry=<<tls_ok>>"], "proxy-misconfigured",
      "https-proxy in the user .npmrc names a port where nothing listens.",
-     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<proxy_closed>>\n"}),
+     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<proxy_closed>>\n"},
+     offline="connection-refused"),
   # --- TLS
   sc("tls-self-signed-in-chain", TLS_INSTALL, "tls-untrusted",
      "Server sends leaf + intermediate + its self-signed root; the root is not trusted.",
@@ -212,6 +250,83 @@ SCENARIOS = [
      "Registry answers 503 with an HTML body."),
   sc("registry-html", ["install", "e2e-dep", "--registry=<<html>>", NO_RETRY], "registry-misconfigured",
      "Registry URL points at something that answers 200 with an HTML page."),
+  # --- scripted registry: publish (answers as registry.npmjs.org does)
+  publish_to_scripted("publish-e402-scoped", "@e2e-scope/widget", "scoped-access",
+                      "First publish of a scoped package with default (restricted) access, no publishConfig: "
+                      "PUT answers 402 You must sign up for private packages."),
+  publish_to_scripted("publish-e404-put", "e2e-put-404", "publish-not-found",
+                      "PUT answers 404 Not found (npmjs hides whether the token may write here)."),
+  publish_to_scripted("publish-e404-token-expired-notice", "e2e-put-404-expired", "token-expired",
+                      "The token is one the registry considers expired: every response carries "
+                      "npm-notice: Access token expired or revoked. Please try logging in again.; PUT answers 404 Not found. "
+                      "npm logs the notice for each of the three responses (two GETs of its version pre-check, the PUT) "
+                      "but prints it once: its display drops repeated notices.",
+                      token="scripted_expired"),
+  publish_to_scripted("publish-403-bypass-2fa", "e2e-bypass-2fa", "token-cannot-publish",
+                      "PUT answers 403: 2FA or a granular token with bypass 2FA is required to publish."),
+  publish_to_scripted("publish-403-automation-token", "e2e-automation-token", "token-cannot-publish",
+                      "PUT answers 403: the package requires 2FA and an automation token was used."),
+  publish_to_scripted("publish-403-credentials", "e2e-readonly-token", "token-cannot-publish",
+                      "PUT answers 403 You may not perform that action with these credentials. (e.g. a read-only token)."),
+  publish_to_scripted("publish-403-too-similar", "foox", "name-too-similar",
+                      "Unscoped name; PUT answers 403 Package name too similar to existing packages foo,bar; ..."),
+  publish_to_scripted("publish-403-no-permission", "e2e-taken", "publish-forbidden",
+                      "PUT answers 403 You do not have permission to publish \"e2e-taken\". Are you logged in as the correct user?"),
+  publish_to_scripted("publish-403-bare-forbidden", "e2e-bare-forbidden", "publish-forbidden",
+                      "PUT answers 403 with the body {\"error\":\"Forbidden\"} (on npmjs, e.g. an unverified e-mail address).",
+                      also=["email-unverified"]),
+  publish_to_scripted("publish-422-provenance", "e2e-widget", "provenance-invalid",
+                      "PUT answers 422 Error verifying sigstore provenance bundle: ... \"repository.url\" is \"\" ... "
+                      "(a plain publish: no provenance was really made, only the registry's answer is npmjs's)."),
+  # --- scripted registry: installs
+  sc("install-success-token-expired-notice", ["install", "e2e-notice-ok", S], "token-expired",
+     "Successful install (packument, tarball and audit all 200) with a token the registry considers expired: "
+     "every response carries npm-notice: Access token expired or revoked. Please try logging in again. "
+     "npm shows it only because of the audit POST: the packument and tarball responses come back through "
+     "npm's cache (x-local-cache), and npm-registry-fetch ignores npm-notice on those.",
+     {"project/package.json": PKG, "userconfig": token_rc("scripted_expired")}, saw=True),
+  sc("install-success-token-expired-notice-no-audit", ["install", "e2e-notice-ok", S, "--no-audit"], None,
+     "Same as install-success-token-expired-notice with --no-audit: every response still carries the notice, "
+     "but npm neither prints nor logs it (negative case: npmx has no evidence).",
+     {"project/package.json": PKG, "userconfig": token_rc("scripted_expired")}, saw=True),
+  sc("install-403-quarantined", ["install", "e2e-quarantined", "--registry=<<scripted>>repository/npm-proxy/"], "policy-blocked",
+     "Sonatype Nexus Firewall style: the metadata is served, the tarball GET answers "
+     "403 with the status line's reason phrase Requested item is quarantined (no JSON body).",
+     saw=True),
+  sc("install-401-ghp-bad-token", ["install", "@e2e-ghp/pkg"], "auth-rejected",
+     "GitHub Packages style 401: body {\"error\":\"unauthenticated: User cannot be authenticated with the token provided.\"}, "
+     "no WWW-Authenticate; token ghp_... for the scope's registry. The host is 127.0.0.1, not npm.pkg.github.com.",
+     {"project/package.json": PKG,
+      "project/.npmrc": "registry=<<scripted>>\n@e2e-ghp:registry=<<scripted>>\n" + token_rc("scripted_ghp")},
+     saw=True),
+  sc("hostile-reason", ["install", "e2e-hostile", S], "registry-forbidden",
+     "GET answers 403 whose reason holds terminal escapes (colour, OSC window title), BEL characters and an "
+     "npm_-token-shaped string; the user .npmrc holds a real-looking npm_ token. For proving npmx neutralises "
+     "escapes and never prints token-shaped strings. The response also carries npm-notice with an "
+     "npm_-token-shaped string (Node refuses control characters in header values). npm prints the reason's "
+     "escapes raw, redacts its token-shaped string to npm_*** everywhere, and prints the notice unredacted "
+     "on stderr (redacted in the debug log).",
+     {"project/package.json": PKG, "userconfig": token_rc("scripted_hostile")}, saw=True),
+  # --- trusted publishing / CI
+  sc("publish-oidc-exchange-fails", ["publish", S], "trusted-publishing-failed",
+     "GitHub Actions with id-token: write and no npm token: the ID token is fetched, the registry answers the "
+     "OIDC exchange with 404 {\"message\":\"OIDC token exchange error - package not found\"} (no trusted "
+     "publisher for the package). oidc.js never throws: npm goes on with no token and fails ENEEDAUTH; "
+     "the exchange and its reason are only in the debug log (verbose).",
+     {"project/package.json": pkg("e2e-oidc")}, env=ACTIONS_ENV, saw=True,
+     offline={"stderr": "not-logged-in"},
+     offline_note="npm's stderr alone is a bare ENEEDAUTH: nothing in it shows the CI or the OIDC attempt "
+                  "(the debug log does)."),
+  sc("publish-oidc-exchange-fails-verbose", ["publish", S, "--loglevel=verbose"], "trusted-publishing-failed",
+     "Same as publish-oidc-exchange-fails with --loglevel=verbose (npm's oidc lines are verbose-level).",
+     {"project/package.json": pkg("e2e-oidc")}, env=ACTIONS_ENV, saw=True),
+  sc("publish-enoent-eneedauth-ci", ["publish"], "not-logged-in",
+     "CI (GitHub Actions without id-token permission): the project .npmrc says _authToken=${NPM_TOKEN} and "
+     "NPM_TOKEN is empty (the secret is missing). npm makes no request at all; the debug log has "
+     "silly oidc Skipped because incorrect permissions for id-token within GitHub workflow.",
+     {"project/package.json": pkg("e2e-ci-publish"),
+      "project/.npmrc": "registry=<<scripted>>\n//<<scripted_hostport>>/:_authToken=${NPM_TOKEN}\n"},
+     env={"CI": "true", "GITHUB_ACTIONS": "true", "NPM_TOKEN": ""}, saw=True),
   # --- usage
   sc("ci-no-lockfile", ["ci", V], "usage-error",
      "npm ci in a project without package-lock.json."),
@@ -278,6 +393,9 @@ def values(st: dict, tmp: str) -> dict:
   v["alice_token"] = st["tokens"]["alice"]
   v["bob_token"] = st["tokens"]["bob"]
   v["alice_fake"] = st["fake_tokens"]["alice"]
+  for kind, token in st["scripted_tokens"].items():
+    v[f"scripted_{kind}"] = token
+  v["actions_request_token"] = st["actions_request_token"]
   v["tmp"] = tmp
   return v
 
@@ -362,7 +480,9 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
       r = run_pty(argv, project, env, scn["tty"]["wait_for"], scn["tty"]["type"])
       server_saw = otp_log_lines(st)[len(otp_seen_before):]
     else:
+      seen_before = log_lines(st["scripted_log"])
       r = subprocess.run(argv, cwd=project, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=180)
+      server_saw = log_lines(st["scripted_log"])[len(seen_before):]
     took = time.monotonic() - t0
     logs = sorted(os.listdir(f"{cache}/_logs")) if os.path.isdir(f"{cache}/_logs") else []
     debug = ""
@@ -387,9 +507,16 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
       "wrap": scn["wrap"],
       "root_only": scn["root_only"],
     }
+    if scn["also"]:
+      meta["expect"]["also"] = scn["also"]
+    if scn["offline"]:
+      meta["expect"]["offline"] = scn["offline"]
+      meta["expect"]["offline_note"] = scn["offline_note"]
     if scn["tty"]:
       meta["tty"] = dict(scn["tty"], rows=24, cols=80, note="the typed text is followed by a carriage return (Enter)")
       meta["server_saw"] = server_saw
+    elif scn["saw"]:
+      meta["server_saw"] = json.loads(norm(json.dumps(server_saw)))
     if scn["wrap"] == "dead-dns":
       meta["wrap_note"] = ("npm was run as: unshare -m sh -c 'mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"' "
                            "/tmp/npmx-e2e/resolv.conf npm ...; that resolv.conf says nameserver 127.0.0.1 "
@@ -413,8 +540,12 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
 
 
 def otp_log_lines(st: dict) -> list:
+  return log_lines(st["otp_log"])
+
+
+def log_lines(path: str) -> list:
   try:
-    with open(st["otp_log"]) as f:
+    with open(path) as f:
       return [json.loads(line) for line in f if line.strip()]
   except OSError:
     return []

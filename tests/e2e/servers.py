@@ -9,8 +9,10 @@ Starts, each on a free loopback port:
   * squid (Debian package) with two ports: "open" (denies CONNECT to one
     port) and "auth" (basic proxy authentication);
   * small Python servers: hang, reset, 429, 503, an OTP-guarded registry, a
-    registry URL that answers with an HTML page, and TLS registries whose
-    certificates (made here with openssl) fail in each of the ways Node knows;
+    registry URL that answers with an HTML page, TLS registries whose
+    certificates (made here with openssl) fail in each of the ways Node knows,
+    a scripted registry that answers per package name with real registries'
+    reasons and headers (SCRIPTED), and GitHub Actions' ID-token service;
   * a "closed" port: found free and never listened on.
 
 When all are ready it writes the description (ports, paths, tokens,
@@ -76,6 +78,8 @@ PLACEHOLDER_PORTS = {
   "status503": 5004,
   "otp": 5005,
   "html": 5006,
+  "scripted": 5007,
+  "actions": 5008,
   "tls_self_signed_in_chain": 8441,
   "tls_depth_zero": 8442,
   "tls_issuer_missing": 8443,
@@ -449,6 +453,174 @@ def otp_handler(log_path: str):
   return H
 
 
+# ---------------------------------------------------------------- scripted registry
+#
+# Answers as registry.npmjs.org (or a named private registry) would, one
+# package name per scenario. The reasons are verbatim from what those
+# registries send (see /work/shared/research/npm-errors.md §3 and §5).
+
+
+def reply(status: int, error: str | None = None, phrase: str | None = None, headers: dict | None = None,
+          body: bytes | None = None, ctype: str = "application/json") -> dict:
+  """One answer: status, optional reason phrase (status line), body
+  {"error": error} unless body is given, extra headers."""
+  if body is None:
+    body = json.dumps({"error": error}).encode() if error is not None else b"{}"
+  return {"status": status, "phrase": phrase, "body": body, "ctype": ctype, "headers": headers or {}}
+
+
+NOT_FOUND = reply(404, "Not found")
+# Tokens the scripted registry knows. Every response to a request that
+# carries EXPIRED_TOKEN has the npm-notice header npmjs attaches then.
+SCRIPTED_TOKEN = "npm_NS2sO4TuBlTKgZcyFfVnZ7BHDSzEgj64prGa"
+EXPIRED_TOKEN = "npm_zDDob5oOYRSuLNysXQ76oLoPeJA74Ht3hZXF"
+HOSTILE_TOKEN = "npm_DJLWgaBSbH7Q03zCiwo1vQUlSOResaoYZbV6"
+GHP_TOKEN = "ghp_aErlW7IiVD7dcOhrSsLhMPirxvTgFIQiKK1d"
+EXPIRED_NOTICE = "Access token expired or revoked. Please try logging in again."
+# GitHub Actions' ID-token service (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN).
+ACTIONS_REQUEST_TOKEN = "e2e-actions-id-token-request-token"
+
+
+def fake_jwt(claims: dict) -> str:
+  def b64(doc: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode().rstrip("=")
+
+  sig = base64.urlsafe_b64encode(hashlib.sha256(b"npmx e2e, not a signature").digest() * 8).decode().rstrip("=")
+  return f"{b64({'alg': 'RS256', 'typ': 'JWT', 'kid': 'npmx-e2e'})}.{b64(claims)}.{sig}"
+
+
+ACTIONS_ID_TOKEN = fake_jwt({
+  "iss": "https://token.actions.githubusercontent.com",
+  "aud": "npm:127.0.0.1",
+  "sub": "repo:acme/e2e-oidc:ref:refs/heads/main",
+  "repository": "acme/e2e-oidc",
+  "repository_visibility": "public",
+  "workflow_ref": "acme/e2e-oidc/.github/workflows/release.yml@refs/heads/main",
+  "ref": "refs/heads/main",
+  "iat": 1767225600,
+  "exp": 1767229200,
+})
+
+HOSTILE_REASON = ("Forbidden \u001b[31mRED\u001b[0m \u001b]0;pwned\u0007 bell\u0007 "
+                  "npm_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+
+# npm prints npm-notice headers without redacting them. (Node refuses
+# control characters in header values: HPE_INVALID_HEADER_TOKEN.)
+HOSTILE_NOTICE = "Your token npm_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB was used from a new location"
+
+# package name -> {"GET": packument reply, "TARBALL": reply, "PUT": reply,
+# "EXCHANGE": reply to POST /-/npm/v1/oidc/token/exchange/package/<name>}.
+# "GET": "serve" serves a packument for <name>@1.0.0. Missing: 404 Not found.
+SCRIPTED = {
+  "@e2e-scope/widget": {"PUT": reply(402, "You must sign up for private packages")},
+  "e2e-put-404": {"PUT": NOT_FOUND},
+  "e2e-put-404-expired": {"PUT": NOT_FOUND},
+  "e2e-notice-ok": {"GET": "serve"},
+  "e2e-bypass-2fa": {"PUT": reply(403, "Two-factor authentication or granular access token with bypass 2fa enabled is required to publish packages.")},
+  "e2e-automation-token": {"PUT": reply(403, "Two-factor authentication is required to publish this package but an automation token was specified")},
+  "e2e-readonly-token": {"PUT": reply(403, "You may not perform that action with these credentials.")},
+  "foox": {"PUT": reply(403, "Package name too similar to existing packages foo,bar; try renaming your package to '@alice/foox' and publishing with 'npm publish --access=public' instead")},
+  "e2e-taken": {"PUT": reply(403, 'You do not have permission to publish "e2e-taken". Are you logged in as the correct user?')},
+  "e2e-bare-forbidden": {"PUT": reply(403, "Forbidden")},
+  "e2e-widget": {"PUT": reply(422, 'Error verifying sigstore provenance bundle: Failed to validate repository information: package.json: "repository.url" is "", expected to match "https://github.com/acme/widget" from provenance')},
+  # Sonatype Nexus Firewall: the reason is the status line's phrase, the
+  # metadata is served, the tarball is refused.
+  "e2e-quarantined": {"GET": "serve", "TARBALL": reply(403, phrase="Requested item is quarantined", body=b"", ctype="text/html")},
+  # GitHub Packages: 401 with the reason in the body and no WWW-Authenticate.
+  "@e2e-ghp/pkg": {"GET": reply(401, "unauthenticated: User cannot be authenticated with the token provided.")},
+  "e2e-hostile": {"GET": reply(403, HOSTILE_REASON, headers={"npm-notice": HOSTILE_NOTICE})},
+  # Trusted publishing: no trusted publisher configured for the package.
+  "e2e-oidc": {"EXCHANGE": reply(404, body=json.dumps({"message": "OIDC token exchange error - package not found"}).encode())},
+}
+
+
+def scripted_handler(log_path: str, table: dict):
+  """A registry that answers from `table` (see SCRIPTED), and GitHub Actions'
+  ID-token endpoint at /_apis/idtoken. Logs every request to log_path."""
+  from urllib.parse import unquote, urlsplit
+
+  lock = threading.Lock()
+  exchange = "/-/npm/v1/oidc/token/exchange/package/"
+
+  class H(Quiet):
+    def answer(self, r: dict, extra_path: str = "") -> None:
+      headers = dict(r["headers"])
+      auth = self.headers.get("Authorization") or ""
+      if auth == f"Bearer {EXPIRED_TOKEN}":
+        headers["npm-notice"] = EXPIRED_NOTICE
+      entry = {"method": self.command, "path": self.path, "authorization": auth or None, "status": r["status"]}
+      if "npm-notice" in headers:
+        entry["npm_notice"] = headers["npm-notice"]
+      with lock, open(log_path, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+      self.send_response(r["status"], r["phrase"])
+      self.send_header("Content-Type", r["ctype"])
+      self.send_header("Content-Length", str(len(r["body"])))
+      for k, v in headers.items():
+        self.send_header(k, v)
+      self.end_headers()
+      if self.command != "HEAD":
+        self.wfile.write(r["body"])
+
+    def split(self) -> tuple[str, str]:
+      """(registry base path, rest): a Nexus-style /repository/<repo>/ prefix is kept apart."""
+      path = urlsplit(self.path).path
+      if path.startswith("/repository/"):
+        parts = path.split("/", 3)
+        if len(parts) == 4:
+          return "/".join(parts[:3]) + "/", "/" + parts[3]
+      return "/", path
+
+    def do_GET(self) -> None:
+      url = urlsplit(self.path)
+      if url.path == "/_apis/idtoken":
+        if self.headers.get("Authorization") != f"Bearer {ACTIONS_REQUEST_TOKEN}":
+          return self.answer(reply(401, body=b'{"message":"Bad credentials"}'))
+        return self.answer(reply(200, body=json.dumps({"count": 1, "value": ACTIONS_ID_TOKEN}).encode()))
+      base, rest = self.split()
+      if "/-/" in rest:
+        name = unquote(rest[1:].split("/-/")[0])
+        entry = table.get(name, {})
+        if entry.get("GET") == "serve" and rest.endswith(f"/-/{name.split('/')[-1]}-1.0.0.tgz"):
+          return self.answer(entry.get("TARBALL") or reply(200, body=self.package(name)[1], ctype="application/octet-stream"))
+        return self.answer(NOT_FOUND)
+      name = unquote(rest[1:])
+      entry = table.get(name, {})
+      r = entry.get("GET", NOT_FOUND)
+      if r == "serve":
+        host = f"http://{self.headers.get('Host')}{base}"
+        manifest, tgz = self.package(name)
+        file = f"{name.split('/')[-1]}-1.0.0.tgz"
+        v = dict(manifest, _id=f"{name}@1.0.0", dist=dict(dist_of(tgz), tarball=f"{host}{name}/-/{file}"))
+        doc = {"_id": name, "name": name, "dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": v}}
+        r = reply(200, body=json.dumps(doc).encode())
+      self.answer(r)
+
+    do_HEAD = do_GET
+
+    @staticmethod
+    def package(name: str) -> tuple[dict, bytes]:
+      manifest = {"name": name, "version": "1.0.0", "description": f"{name} for npmx e2e", "main": "index.js", "license": "MIT"}
+      return manifest, make_tarball(manifest)
+
+    def do_PUT(self) -> None:
+      self.body()
+      _, rest = self.split()
+      self.answer(table.get(unquote(rest[1:]), {}).get("PUT", NOT_FOUND))
+
+    def do_POST(self) -> None:
+      self.body()
+      _, rest = self.split()
+      if rest.startswith(exchange):
+        name = unquote(rest[len(exchange):])
+        return self.answer(table.get(name, {}).get("EXCHANGE", NOT_FOUND))
+      if rest.startswith("/-/npm/v1/security/"):
+        return self.answer(reply(200))  # audit: nothing to report
+      self.answer(NOT_FOUND)
+
+  return H
+
+
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
   daemon_threads = True
   allow_reuse_address = True
@@ -666,6 +838,10 @@ class Supervisor:
         "text/html; charset=utf-8",
       ),
     )
+    scripted_log = os.path.join(self.dir, "scripted-requests.jsonl")
+    http("scripted", scripted_handler(scripted_log, SCRIPTED))
+    # GitHub Actions' ID-token service runs on its own port, as it is another host there.
+    http("actions", scripted_handler(scripted_log, {}))
     for name, (chain, key) in certs["chains"].items():
       ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
       ctx.load_cert_chain(chain, os.path.join(self.dir, "certs", key))
@@ -810,6 +986,9 @@ http_access deny all
       "proxy_user": list(PROXY_USER),
       "otp_code": OTP_CODE,
       "otp_log": os.path.join(self.dir, "otp-requests.jsonl"),
+      "scripted_log": os.path.join(self.dir, "scripted-requests.jsonl"),
+      "scripted_tokens": {"ok": SCRIPTED_TOKEN, "expired": EXPIRED_TOKEN, "hostile": HOSTILE_TOKEN, "ghp": GHP_TOKEN},
+      "actions_request_token": ACTIONS_REQUEST_TOKEN,
       "certs": {"root": certs["root"], "root_and_intermediate": certs["root_and_intermediate"], "selfsigned": certs["selfsigned"]},
       "logs": self.logs,
     }
