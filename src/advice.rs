@@ -835,10 +835,40 @@ impl Advice<'_, '_> {
       ));
     }
     self.say("On npmjs.com the package's trusted publisher must name this repository and workflow file exactly; a package's first publish must be done another way.");
-    self.run(
-      "See npm's reason in its oidc lines:",
-      format!("{} --loglevel=verbose", self.command_line()),
-    );
+    let verbose = self
+      .ctx
+      .command
+      .flag("--loglevel")
+      .is_some_and(|l| l == "verbose" || l == "silly")
+      || self
+        .ctx
+        .command
+        .args
+        .iter()
+        .any(|a| a == "--verbose" || a == "-dd" || a == "-ddd");
+    let package_missing = self
+      .s
+      .facts
+      .oidc
+      .iter()
+      .any(|l| l.to_ascii_lowercase().contains("package not found"));
+    if package_missing {
+      let name = self.package_name().unwrap_or_else(|| "this package".into());
+      self.run(
+        format!("The registry does not know {name} yet, and trusted publishing cannot create a package: publish its first version from your own terminal, then configure its trusted publisher:"),
+        "npm publish",
+      );
+    } else if verbose {
+      self.run(
+        "npm's oidc lines above give its reason; once it is fixed, run the same command again:",
+        self.command_line(),
+      );
+    } else {
+      self.run(
+        "See npm's reason in its oidc lines:",
+        self.command_with("--loglevel=verbose"),
+      );
+    }
   }
 
   fn registry_forbidden(&mut self) {

@@ -290,12 +290,39 @@ fn refine(mut found: Vec<(&'static Cause, u8)>, s: &Situation) -> Vec<(&'static 
     }
   }
 
-  // No token in CI where OIDC could have been used: trusted publishing failed.
-  if has(&found, "not-logged-in")
-    && s.ctx.command.publishes()
-    && (s.ctx.env_var("ACTIONS_ID_TOKEN_REQUEST_URL").is_some() || !s.facts.oidc.is_empty())
+  // npm tried trusted publishing and it failed: npm then publishes with
+  // whatever token it has (a 404 on PUT) or none (ENEEDAUTH). A "Skipped"
+  // oidc line only says the job could not have used it; that is no attempt.
+  let oidc_attempted = s.facts.oidc.iter().any(|l| !l.contains("Skipped"))
+    || s
+      .facts
+      .fetches
+      .iter()
+      .any(|f| f.url.contains("/oidc/token/exchange"))
+    || s.ctx.env_var("ACTIONS_ID_TOKEN_REQUEST_URL").is_some();
+  let publishing = s.ctx.command.publishes()
+    || s.observed.method.as_deref() == Some("PUT")
+    || s.observed.code.as_deref() == Some("ENEEDAUTH");
+  if oidc_attempted
+    && publishing
+    && (has(&found, "not-logged-in") || has(&found, "publish-not-found"))
   {
-    found.insert(0, (cause("trusted-publishing-failed"), 93));
+    found.retain(|(c, _)| c.id != "not-logged-in");
+    found.insert(0, (cause("trusted-publishing-failed"), 96));
+  }
+
+  // The registry said the token expired: the refusal is its effect, not a
+  // second cause.
+  if has(&found, "token-expired") {
+    let effects = [
+      "auth-rejected",
+      "publish-not-found",
+      "package-not-found",
+      "registry-forbidden",
+      "publish-forbidden",
+      "not-logged-in",
+    ];
+    found.retain(|(c, _)| !effects.contains(&c.id));
   }
 
   let mut seen = Vec::new();

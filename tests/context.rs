@@ -628,3 +628,100 @@ fn eai_again_in_a_dev_container_points_at_its_resolver() {
     .says("check /etc/resolv.conf")
     .command("getent hosts registry.npmx-e2e.test");
 }
+
+// --- publishing, as npmjs.com answers -------------------------------------------------
+
+#[test]
+fn e402_publishes_the_scoped_package_as_public() {
+  let out = Replay::of("publish-e402-scoped").run();
+  out
+    .only("scoped-access")
+    .command("npm pkg set publishConfig.access=public");
+  assert!(
+    out.commands()[0].starts_with("npmx publish ")
+      && out.commands()[0].ends_with(" --access=public"),
+    "{:?}",
+    out.commands()
+  );
+}
+
+#[test]
+fn a_bare_forbidden_on_publish_gives_both_causes_ranked_and_says_so() {
+  let out = Replay::of("publish-403-bare-forbidden").run();
+  assert_eq!(
+    out.ids(),
+    ["publish-forbidden", "email-unverified"],
+    "{}",
+    out.stderr
+  );
+  out.says("2 causes fit this failure; the most likely first");
+}
+
+#[test]
+fn the_registry_s_suggested_scoped_name_is_used() {
+  Replay::of("publish-403-too-similar")
+    .run()
+    .only("name-too-similar")
+    .command("npm pkg set name=@alice/foox && npm publish --access public");
+}
+
+#[test]
+fn provenance_sets_the_repository_the_registry_expects() {
+  Replay::of("publish-422-provenance")
+    .run()
+    .only("provenance-invalid")
+    .command(
+      "npm pkg set repository.type=git repository.url=git+https://github.com/acme/widget.git",
+    );
+}
+
+#[test]
+fn a_refused_oidc_exchange_is_trusted_publishing_not_a_missing_login() {
+  let out = Replay::of("publish-oidc-exchange-fails").run();
+  out
+    .only("trusted-publishing-failed")
+    .says("package not found")
+    .command("npm publish");
+  out.never_says("e2e-actions-id-token-request-token");
+}
+
+#[test]
+fn an_expired_token_on_a_publish_is_the_cause_not_the_404() {
+  Replay::of("publish-e404-token-expired-notice")
+    .run()
+    .only("token-expired")
+    .command("npm login --registry http://127.0.0.1:5007/");
+}
+
+#[test]
+fn an_expired_token_warns_even_when_npm_succeeds() {
+  let out = Replay::of("install-success-token-expired-notice").run();
+  assert_eq!(out.code, 0);
+  out
+    .only("token-expired")
+    .says("npmx: warning: The registry says the token expired or was revoked")
+    .says("the next publish or private install will fail");
+}
+
+#[test]
+fn a_hostile_registry_reason_reaches_the_person_neutralised_and_without_the_token() {
+  let replay = Replay::of("hostile-reason");
+  let npm_stderr = fs::read_to_string(replay.fixture.join("stderr")).unwrap();
+  let out = replay.run();
+  out.only("registry-forbidden");
+  let added = &out.stderr[npm_stderr.len()..];
+  assert!(
+    !added.chars().any(|c| c.is_control() && c != '\n'),
+    "control characters in npmx's text:\n{added:?}"
+  );
+  assert!(
+    !added.contains("BBBBBBBB") && !added.contains("npm_AAAA"),
+    "{added}"
+  );
+  assert!(
+    !out.report_text.contains('\u{1b}') && !out.report_text.contains("\\u001b"),
+    "{}",
+    out.report_text
+  );
+  assert!(!out.report_text.contains("BBBBBBBB"), "{}", out.report_text);
+}

@@ -230,35 +230,4 @@ fn real_npm_11_outputs_and_debug_logs() {
 /// npm 11 fixtures whose npm output is right but where npmx does not (yet)
 /// give exactly `meta.expect`: bugs in src/, not in the fixtures. Announced,
 /// not failed; a listed file that passes fails the test (take it off).
-const NPM11_KNOWN_GAPS: &[(&str, &str, &str)] = &[
-  (
-    "publish-oidc-exchange-fails",
-    "debug.log",
-    "not-logged-in first although the debug log shows the refused OIDC exchange",
-  ),
-  (
-    "publish-oidc-exchange-fails-verbose",
-    "stderr",
-    "not-logged-in first although npm's stderr shows the refused OIDC exchange",
-  ),
-  (
-    "publish-oidc-exchange-fails-verbose",
-    "debug.log",
-    "not-logged-in first although the debug log shows the refused OIDC exchange",
-  ),
-  (
-    "publish-e404-token-expired-notice",
-    "stderr",
-    "publish-not-found listed after token-expired",
-  ),
-  (
-    "publish-e404-token-expired-notice",
-    "debug.log",
-    "publish-not-found listed after token-expired",
-  ),
-  (
-    "publish-enoent-eneedauth-ci",
-    "debug.log",
-    "trusted-publishing-failed listed after not-logged-in although the job has no id-token permission",
-  ),
-];
+const NPM11_KNOWN_GAPS: &[(&str, &str, &str)] = &[];

@@ -589,17 +589,7 @@ fn hygiene(added: &str, report: &str, map: &Mapping) -> Vec<String> {
 /// checks (exit code, stdout, npm's stderr first and unchanged) still fail
 /// the test; npmx's own checks are announced on stderr instead. A fixture
 /// listed here that passes every check fails: take it off the list.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-  (
-    "publish-oidc-exchange-fails",
-    "npmx puts not-logged-in first although npm tried trusted publishing and the \
-     registry refused the OIDC exchange (debug log: `oidc Failed token exchange request`)",
-  ),
-  (
-    "publish-oidc-exchange-fails-verbose",
-    "same as publish-oidc-exchange-fails; the oidc lines are on npm's stderr here too",
-  ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 // ------------------------------------------------------------------ the scenarios
 
