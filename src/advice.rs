@@ -1571,6 +1571,46 @@ mod tests {
   }
 
   #[test]
+  fn eotp_in_a_terminal_says_npm_asks_and_gives_the_command_with_otp() {
+    // The real npm 11 EOTP block (tests/fixtures/npm11/otp-publish-non-tty).
+    let text = std::fs::read_to_string(concat!(
+      env!("CARGO_MANIFEST_DIR"),
+      "/tests/fixtures/npm11/otp-publish-non-tty/stderr"
+    ))
+    .unwrap();
+    let (_, facts) = crate::offline::diagnose_text(&text);
+    let args: Vec<std::ffi::OsString> = ["publish", "--tag", "beta"]
+      .iter()
+      .map(Into::into)
+      .collect();
+    let ctx = Context {
+      command: crate::command::Command::new("npm", &args),
+      env: Some(crate::Env::from_pairs([])),
+      interactive: Some(true),
+      ..Context::default()
+    };
+    let d = crate::diagnose::diagnose(&facts, &ctx, false);
+    assert_eq!(d[0].cause.id, "otp-required");
+    assert!(
+      d[0].steps[0]
+        .text
+        .contains("npm asks for the code from your authenticator by itself"),
+      "{:?}",
+      d[0].steps
+    );
+    assert_eq!(
+      d[0].steps[0].command.as_deref(),
+      Some("npm publish --tag beta --otp=<code>")
+    );
+    assert_eq!(
+      d[0].steps.len(),
+      1,
+      "no CI advice on a terminal: {:?}",
+      d[0].steps
+    );
+  }
+
+  #[test]
   fn registry_kinds() {
     assert_eq!(kind("https://registry.npmjs.org/x"), Kind::Npmjs);
     assert_eq!(kind("https://npm.pkg.github.com/@a%2fb"), Kind::GitHub);
