@@ -28,6 +28,10 @@ use crate::{Evidence, Observer, time::log_stamp};
 
 /// A longer line is cut here; the rest up to its newline is skipped.
 const MAX_LINE: usize = 64 * 1024;
+/// When npmx first looks for the log, unless npm has exited before.
+const FIRST_LOOK: Duration = Duration::from_millis(50);
+/// How often npmx reads what npm added to its log while npm runs.
+const POLL: Duration = Duration::from_millis(100);
 /// How long npm may linger after its error block before npmx speaks anyway.
 const LINGER: Duration = Duration::from_millis(250);
 /// How long npmx waits, after npm exits, for the last lines and the diagnosis.
@@ -116,8 +120,15 @@ pub(crate) fn follow(
     .name("npmx-log".into())
     .spawn(move || {
       observer.observe(Evidence::Started { argv: &argv });
+      // Where the log will be, worked out while npm starts; then stay out of
+      // npm's way for its first tens of milliseconds: a short run is read
+      // once, at its end.
       let mut reader = Reader::new(spec(&argv));
-      let status = watch(&mut reader, observer.as_mut(), &shared);
+      let early = wait_for_exit(&shared, FIRST_LOOK);
+      let status = match early {
+        Some(status) => status,
+        None => watch(&mut reader, observer.as_mut(), &shared),
+      };
       reader.poll(observer.as_mut(), true);
       observer.observe(Evidence::Exited(status));
       let _ = tx.send(());
@@ -139,40 +150,41 @@ impl Follow {
   }
 }
 
-/// Polls until npm exits, quickly at first and when lines arrive, then every
-/// 100 ms. Returns the exit status.
+/// npm's exit status, if it exits within `timeout`.
+fn wait_for_exit(
+  state: &(Mutex<Option<ExitStatus>>, Condvar),
+  timeout: Duration,
+) -> Option<ExitStatus> {
+  let (lock, cond) = state;
+  let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+  let (guard, _) = cond
+    .wait_timeout_while(guard, timeout, |s| s.is_none())
+    .unwrap_or_else(|e| e.into_inner());
+  *guard
+}
+
+/// Reads what npm has added every `POLL` until npm exits; once npm's error
+/// block is closed, watches for npm lingering. Returns the exit status.
 fn watch(
   reader: &mut Reader,
   observer: &mut dyn Observer,
   state: &(Mutex<Option<ExitStatus>>, Condvar),
 ) -> ExitStatus {
-  let (lock, cond) = state;
-  let mut interval = Duration::from_millis(5);
   let mut block_done_at: Option<Instant> = None;
   let mut lingering_told = false;
   loop {
-    {
-      let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-      let (guard, _) = cond
-        .wait_timeout_while(guard, interval, |s| s.is_none())
-        .unwrap_or_else(|e| e.into_inner());
-      if let Some(status) = *guard {
-        return status;
-      }
-    }
-    let got_lines = reader.poll(observer, false);
-    interval = if got_lines {
-      Duration::from_millis(5)
-    } else {
-      (interval * 2).min(Duration::from_millis(100))
-    };
+    reader.poll(observer, false);
+    let mut interval = POLL;
     if observer.error_block_complete() {
       let at = *block_done_at.get_or_insert_with(Instant::now);
       if !lingering_told && at.elapsed() >= LINGER {
         observer.observe(Evidence::Lingering);
         lingering_told = true;
       }
-      interval = interval.min(LINGER);
+      interval = LINGER / 5;
+    }
+    if let Some(status) = wait_for_exit(state, interval) {
+      return status;
     }
   }
 }
