@@ -1057,7 +1057,10 @@ impl Advice<'_, '_> {
          Artifactory's is …/artifactory/api/npm/<repo>/, Nexus's …/repository/<repo>/."
       ));
     }
-    if registry.starts_with("http://registry.npmjs.org") {
+    let configured = self.ctx.registry_for(self.package_name().as_deref()).0;
+    if configured.starts_with("http://registry.npmjs.org")
+      || registry.starts_with("http://registry.npmjs.org")
+    {
       self.run(
         "npmjs.com is served over https only:",
         "npm config set registry https://registry.npmjs.org/",
@@ -1607,6 +1610,71 @@ mod tests {
       1,
       "no CI advice on a terminal: {:?}",
       d[0].steps
+    );
+  }
+
+  /// A context with this project `.npmrc`, for advice that reads the config.
+  fn with_npmrc(npmrc: &str, args: &[&str]) -> (tempfile::TempDir, Context) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("package.json"), "{}").unwrap();
+    std::fs::write(dir.path().join(".npmrc"), npmrc).unwrap();
+    let env = crate::Env::from_pairs([("HOME", "/nonexistent")]);
+    let args: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    let config = crate::config::Config::load(&args, &env, dir.path(), None);
+    let ctx = Context {
+      command: crate::command::Command::new("npm", &args),
+      config: Some(config),
+      env: Some(env),
+      ..Context::default()
+    };
+    (dir, ctx)
+  }
+
+  fn diagnose_with(text: &str, ctx: &Context) -> Vec<crate::diagnose::Diagnosis> {
+    let (_, facts) = crate::offline::diagnose_text(text);
+    crate::diagnose::diagnose(&facts, ctx, false)
+  }
+
+  #[test]
+  fn a_scoped_404_from_npmjs_without_a_scope_registry_maps_the_scope() {
+    // npm 11's E404 block (format as in tests/fixtures/npm11/verdaccio-install-not-found).
+    let text = "npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/@acme%2fui - Not found\n";
+    let (_dir, ctx) = with_npmrc("", &["install", "@acme/ui"]);
+    let d = diagnose_with(text, &ctx);
+    assert_eq!(d[0].cause.id, "package-not-found");
+    assert_eq!(
+      d[0].steps.last().unwrap().command.as_deref(),
+      Some("npm config set @acme:registry https://<your-registry>/")
+    );
+    // With the scope mapped, the advice is about the name instead.
+    let (_dir, ctx) = with_npmrc(
+      "@acme:registry=https://registry.npmjs.org/\n",
+      &["install", "@acme/ui"],
+    );
+    let d = diagnose_with(text, &ctx);
+    assert_eq!(d[0].steps[0].command.as_deref(), Some("npm view @acme/ui"));
+  }
+
+  #[test]
+  fn an_http_npmjs_registry_is_corrected_to_https() {
+    // What npm 11 prints when the registry URL answers with something not JSON
+    // (tests/fixtures/npm11/registry-html).
+    let text = std::fs::read_to_string(concat!(
+      env!("CARGO_MANIFEST_DIR"),
+      "/tests/fixtures/npm11/registry-html/stderr"
+    ))
+    .unwrap();
+    let (_dir, ctx) = with_npmrc("registry=http://registry.npmjs.org/\n", &["install"]);
+    let d = diagnose_with(&text, &ctx);
+    assert_eq!(d[0].cause.id, "registry-misconfigured");
+    let commands: Vec<_> = d[0]
+      .steps
+      .iter()
+      .filter_map(|s| s.command.as_deref())
+      .collect();
+    assert!(
+      commands.contains(&"npm config set registry https://registry.npmjs.org/"),
+      "{commands:?}"
     );
   }
 

@@ -173,6 +173,84 @@ fn append_summary(path: &Path, markdown: &str) {
 mod tests {
   use super::*;
 
+  use crate::{catalogue, diagnose::Step};
+
+  fn diagnosis(id: &str) -> Diagnosis {
+    Diagnosis {
+      cause: catalogue::find(id).unwrap(),
+      code: Some("E403".into()),
+      summary: "GET to r.example answered 403 Forbidden: 100% \u{1b}[31mno\nway".into(),
+      evidence: vec![],
+      steps: vec![Step::run("Do it:", "npm login")],
+      weight: 90,
+      warning: false,
+    }
+  }
+
+  #[test]
+  fn github_gets_at_most_ten_annotations_per_step_across_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let temp = dir.path().to_str().unwrap();
+    let env = Env::from_pairs([
+      ("GITHUB_ACTIONS", "true"),
+      ("RUNNER_TEMP", temp),
+      ("GITHUB_ACTION", "__run_2"),
+    ]);
+    let many: Vec<_> = (0..7).map(|_| diagnosis("registry-forbidden")).collect();
+    let first = decorate(String::new(), &many, &env, &Redactor::default());
+    let second = decorate(String::new(), &many, &env, &Redactor::default());
+    assert_eq!(
+      first.lines().filter(|l| l.starts_with("::error ")).count(),
+      7
+    );
+    assert_eq!(
+      second.lines().filter(|l| l.starts_with("::error ")).count(),
+      3
+    );
+    let line = first.lines().next().unwrap();
+    assert!(
+      line
+        .starts_with("::error title=npmx%3A The registry refused access to this package (E403)::"),
+      "{line}"
+    );
+    assert!(
+      line.contains("100%25 no%0Away%0A1. Do it:%0A   npm login"),
+      "{line}"
+    );
+  }
+
+  #[test]
+  fn gitlab_gets_a_collapsible_section() {
+    let env = Env::from_pairs([("GITLAB_CI", "true")]);
+    let out = decorate(
+      "\nnpmx: heading\n".into(),
+      &[diagnosis("registry-forbidden")],
+      &env,
+      &Redactor::default(),
+    );
+    assert!(out.starts_with("\n\u{1b}[0Ksection_start:"), "{out:?}");
+    assert!(
+      out
+        .contains(":npmx_diagnosis\r\u{1b}[0Knpmx diagnosis\nnpmx: heading\n\u{1b}[0Ksection_end:"),
+      "{out:?}"
+    );
+    assert!(!out.contains("::error"));
+  }
+
+  #[test]
+  fn outside_ci_nothing_changes() {
+    let env = Env::from_pairs([("CI", "true")]);
+    assert_eq!(
+      decorate(
+        "text".into(),
+        &[diagnosis("registry-forbidden")],
+        &env,
+        &Redactor::default()
+      ),
+      "text"
+    );
+  }
+
   #[test]
   fn escaping_follows_github() {
     assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");

@@ -186,6 +186,50 @@ impl Config {
     config
   }
 
+  /// npm's debug log names the config files npm really loaded (`silly config
+  /// load:file:`), in its order: builtin, project, user, global (no project
+  /// in global mode or when it is the user config). Where that record and
+  /// npmx's own reckoning disagree, npm's record wins.
+  pub(crate) fn align_with_loaded(&mut self, loaded: &[String], env: &Env) {
+    let sources: &[Source] = match loaded.len() {
+      4 => &[
+        Source::Builtin,
+        Source::Project,
+        Source::User,
+        Source::Global,
+      ],
+      3 => &[Source::Builtin, Source::User, Source::Global],
+      _ => return,
+    };
+    let files = [
+      Source::Project,
+      Source::User,
+      Source::Global,
+      Source::Builtin,
+    ];
+    self
+      .layers
+      .retain(|l| !files.contains(&l.source) || sources.contains(&l.source));
+    for (source, path) in sources.iter().zip(loaded) {
+      let path = PathBuf::from(path);
+      match self.layers.iter_mut().find(|l| l.source == *source) {
+        Some(layer) if layer.path.as_ref() == Some(&path) => {}
+        Some(layer) => *layer = read_layer(*source, path, env),
+        None => {
+          let at = self
+            .layers
+            .iter()
+            .position(|l| files.contains(&l.source) && rank(l.source) > rank(*source));
+          let layer = read_layer(*source, path, env);
+          match at {
+            Some(at) => self.layers.insert(at, layer),
+            None => self.layers.push(layer),
+          }
+        }
+      }
+    }
+  }
+
   /// The effective value of `key`, and where it came from.
   pub(crate) fn get(&self, key: &str) -> Option<Setting<'_>> {
     self.layers.iter().find_map(|layer| {
@@ -248,6 +292,18 @@ impl Config {
     npm_root
       .and_then(|root| root.ancestors().nth(3))
       .map(Path::to_owned)
+  }
+}
+
+/// Precedence among file layers, highest first.
+fn rank(source: Source) -> u8 {
+  match source {
+    Source::Cli => 0,
+    Source::Env => 1,
+    Source::Project => 2,
+    Source::User => 3,
+    Source::Global => 4,
+    Source::Builtin => 5,
   }
 }
 
@@ -513,6 +569,47 @@ mod tests {
     assert_eq!(
       local_prefix(&root.join("packages/a/src"), false),
       root.join("packages/a")
+    );
+  }
+
+  #[test]
+  fn npm_s_record_of_loaded_files_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let (home, app) = (dir.path().join("home"), dir.path().join("app"));
+    fs::create_dir_all(&home).unwrap();
+    fs::create_dir_all(&app).unwrap();
+    fs::write(home.join(".npmrc"), "registry=https://ours/\n").unwrap();
+    let elsewhere = dir.path().join("elsewhere.npmrc");
+    fs::write(&elsewhere, "registry=https://npms/\n").unwrap();
+    let env = Env::from_pairs([("HOME", home.to_str().unwrap())]);
+    let mut config = Config::load(&[], &env, &app, None);
+    assert_eq!(config.get("registry").unwrap().value, "https://ours/");
+    let loaded: Vec<String> = [
+      "/npm/npmrc",
+      app.join(".npmrc").to_str().unwrap(),
+      elsewhere.to_str().unwrap(),
+      "/etc/npmrc",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    config.align_with_loaded(&loaded, &env);
+    let registry = config.get("registry").unwrap();
+    assert_eq!(
+      (registry.value, registry.layer.source),
+      ("https://npms/", Source::User)
+    );
+    let sources: Vec<_> = config.layers.iter().map(|l| l.source).collect();
+    assert_eq!(
+      sources,
+      [
+        Source::Cli,
+        Source::Env,
+        Source::Project,
+        Source::User,
+        Source::Global,
+        Source::Builtin
+      ]
     );
   }
 

@@ -81,14 +81,17 @@ pub(crate) struct Proxy {
 
 impl Context {
   /// The context of a live run: what npm itself reads.
+  /// `loaded`: the config files npm's debug log says it loaded, if known.
   pub(crate) fn live(
     program: &str,
     args: &[std::ffi::OsString],
     env: &Env,
     npm: Option<&Path>,
+    loaded: &[String],
   ) -> Context {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let config = Config::load(args, env, &cwd, npm);
+    let mut config = Config::load(args, env, &cwd, npm);
+    config.align_with_loaded(loaded, env);
     let package = read_package(&config.local_prefix);
     let interactive = {
       use std::io::IsTerminal;

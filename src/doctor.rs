@@ -242,7 +242,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     }
   }
 
-  let live = Context::live("npm", &args, env, npm.as_deref());
+  let live = Context::live("npm", &args, env, npm.as_deref(), &[]);
   let mut place = Vec::new();
   if let Some(ci) = live.ci {
     place.push(ci.to_owned());

@@ -51,7 +51,13 @@ impl Live {
     let facts = self.transcript.facts();
     let worth_a_look = !facts.blocks.is_empty() || !facts.notices.is_empty();
     let (diagnoses, redactor) = if worth_a_look {
-      let ctx = Context::live(&self.program, &self.args, &self.env, Some(&self.npm));
+      let ctx = Context::live(
+        &self.program,
+        &self.args,
+        &self.env,
+        Some(&self.npm),
+        &facts.config_files,
+      );
       let redactor = ctx.redactor();
       (diagnose::diagnose(&facts, &ctx, succeeded), redactor)
     } else {
