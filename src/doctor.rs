@@ -91,7 +91,8 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
   let (registry, setting) = ctx.registry_for(None);
   let _ = writeln!(
     out,
-    "  registry = {registry}  ({})",
+    "  registry = {}  ({})",
+    redactor.clean(&registry),
     setting
       .map(|s| s.origin())
       .unwrap_or_else(|| "npm's default".into())
@@ -100,7 +101,13 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     problems.push("registry uses http:// for registry.npmjs.org, which serves https only: `npm config set registry https://registry.npmjs.org/`".into());
   }
   for s in shown(&config, |k| k.starts_with('@') && k.ends_with(":registry")) {
-    let _ = writeln!(out, "  {} = {}  ({})", s.key, s.value, s.origin());
+    let _ = writeln!(
+      out,
+      "  {} = {}  ({})",
+      s.key,
+      redactor.clean(s.value),
+      s.origin()
+    );
   }
 
   let _ = writeln!(out, "\nauth:");
