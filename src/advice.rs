@@ -186,7 +186,18 @@ impl Advice<'_, '_> {
       }
     }
     let package = self.package_name();
-    let (registry, _) = self.ctx.registry_for(package.as_deref());
+    let (mut registry, _) = self.ctx.registry_for(package.as_deref());
+    // A publish goes where package.json's publishConfig.registry says.
+    if self.ctx.command.publishes() {
+      if let Some(to) = self
+        .ctx
+        .package
+        .as_ref()
+        .and_then(|p| p.publish_registry.clone())
+      {
+        registry = to;
+      }
+    }
     if let Some(url) = &self.s.observed.url {
       // The failing URL's origin, when it is not the configured registry.
       if context::host_of(url) != context::host_of(&registry) {
@@ -748,6 +759,22 @@ impl Advice<'_, '_> {
 
   fn scoped_access(&mut self) {
     let name = self.package_name().unwrap_or_else(|| "@scope/name".into());
+    if let Some(package) = &self.ctx.package {
+      let access = package.publish_access.clone();
+      let file = package.dir.join("package.json").display().to_string();
+      match access.as_deref() {
+        Some("restricted") => {
+          self.note(format!("{file}: publishConfig.access is \"restricted\""));
+          self.run(
+            format!("{file} asks for restricted (private) access in publishConfig. If the package is meant to be public, say so there:"),
+            "npm pkg set publishConfig.access=public",
+          );
+          return;
+        }
+        Some(other) => self.note(format!("{file}: publishConfig.access is {other:?}")),
+        None => self.note(format!("{file} sets no publishConfig.access, and npm's default for a new scoped package is restricted")),
+      }
+    }
     self.run(
       format!("A scoped package ({name}) is private unless published as public, and private packages need a paid plan. Publish it as public:"),
       self.command_with("--access=public"),
@@ -774,6 +801,12 @@ impl Advice<'_, '_> {
   }
 
   fn package_private(&mut self) {
+    if let Some(package) = self.ctx.package.as_ref().filter(|p| p.private) {
+      self.note(format!(
+        "{} has \"private\": true",
+        package.dir.join("package.json").display()
+      ));
+    }
     self.run(
       "package.json says \"private\": true, which exists to stop publishing. If this package is meant to be published, remove it:",
       "npm pkg delete private",
@@ -781,6 +814,13 @@ impl Advice<'_, '_> {
   }
 
   fn provenance_invalid(&mut self) {
+    if let Some(package) = &self.ctx.package {
+      let now = package.repository.as_deref().unwrap_or("not set");
+      self.note(format!(
+        "{}: repository.url is {now}",
+        package.dir.join("package.json").display()
+      ));
+    }
     let text = self.text().to_owned();
     let expected = text
       .split_once("expected to match \"")

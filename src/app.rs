@@ -61,7 +61,7 @@ fn prepare(
 ) -> Result<impl FnOnce() -> Result<std::process::ExitStatus, Error>, Error> {
   let depth = Depth::from_env(env).check()?;
   let npm = locate::locate(mode, env)?;
-  let observer = Box::new(Live::new(program_name(mode), args, env, npm.path.clone()));
+  let observer = Box::new(Live::new(program_name(mode), env, npm.path.clone()));
   // The report belongs to this run; a nested npmx in npm's scripts must not
   // overwrite it. SAFETY: npmx is still single-threaded here.
   unsafe { std::env::remove_var("NPMX_REPORT") };

@@ -92,10 +92,6 @@ impl Command {
     }
   }
 
-  pub(crate) fn is(&self, name: &str) -> bool {
-    self.name == Some(name)
-  }
-
   /// A command that writes to the registry.
   pub(crate) fn publishes(&self) -> bool {
     matches!(
@@ -103,14 +99,6 @@ impl Command {
       Some(
         "publish" | "unpublish" | "dist-tag" | "owner" | "access" | "deprecate" | "stage" | "trust"
       )
-    )
-  }
-
-  /// A command that installs packages.
-  pub(crate) fn installs(&self) -> bool {
-    matches!(
-      self.name,
-      Some("install" | "ci" | "install-test" | "update" | "exec")
     )
   }
 

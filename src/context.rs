@@ -46,12 +46,6 @@ pub(crate) struct Package {
   pub(crate) repository: Option<String>,
 }
 
-impl Package {
-  pub(crate) fn scope(&self) -> Option<&str> {
-    scope_of(self.name.as_deref()?)
-  }
-}
-
 pub(crate) fn scope_of(name: &str) -> Option<&str> {
   name
     .strip_prefix('@')

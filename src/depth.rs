@@ -35,11 +35,6 @@ impl Depth {
     }
   }
 
-  /// How deep this npmx is: 0 when a person (or CI) ran it directly.
-  pub(crate) fn level(self) -> u32 {
-    self.0
-  }
-
   /// The value npm (and anything it starts) gets.
   pub(crate) fn child_value(self) -> String {
     (self.0 + 1).to_string()
@@ -57,10 +52,7 @@ mod tests {
       Depth::from_env(&Env::from_pairs([(VAR, "3")])).child_value(),
       "4"
     );
-    assert_eq!(
-      Depth::from_env(&Env::from_pairs([(VAR, "junk")])).level(),
-      0
-    );
+    assert_eq!(Depth::from_env(&Env::from_pairs([(VAR, "junk")])), Depth(0));
     assert!(
       Depth::from_env(&Env::from_pairs([(VAR, "23")]))
         .check()

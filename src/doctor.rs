@@ -101,13 +101,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     problems.push("registry uses http:// for registry.npmjs.org, which serves https only: `npm config set registry https://registry.npmjs.org/`".into());
   }
   for s in shown(&config, |k| k.starts_with('@') && k.ends_with(":registry")) {
-    let _ = writeln!(
-      out,
-      "  {} = {}  ({})",
-      s.key,
-      redactor.clean(s.value),
-      s.origin()
-    );
+    line(&mut out, s, &redactor);
   }
 
   let _ = writeln!(out, "\nauth:");
@@ -158,13 +152,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     matches!(k, "proxy" | "https-proxy" | "noproxy")
   }) {
     any_proxy = true;
-    let _ = writeln!(
-      out,
-      "  {} = {}  ({})",
-      s.key,
-      redactor.clean(s.value),
-      s.origin()
-    );
+    line(&mut out, s, &redactor);
   }
   for name in [
     "HTTPS_PROXY",
@@ -299,6 +287,17 @@ fn shown(config: &Config, keep: impl Fn(&str) -> bool) -> Vec<Setting<'_>> {
           .is_some_and(|e| std::ptr::eq(e.entry, s.entry))
     })
     .collect()
+}
+
+/// `  key = value  (where it was set)`, the value redacted.
+fn line(out: &mut String, s: Setting<'_>, redactor: &crate::redact::Redactor) {
+  let _ = writeln!(
+    out,
+    "  {} = {}  ({})",
+    s.key,
+    redactor.clean(s.value),
+    s.origin()
+  );
 }
 
 fn count(n: usize) -> String {

@@ -17,10 +17,6 @@
 //!
 //! `main` ties them together; see docs/design.md for the decisions and why.
 
-// A few fields (package.json details, config layer existence, how npm was
-// found) are read only by `--npmx-doctor`, which is being written.
-#![allow(dead_code)]
-
 mod advice;
 mod app;
 mod catalogue;

@@ -28,10 +28,10 @@ pub(crate) struct Live {
 }
 
 impl Live {
-  pub(crate) fn new(program: &str, args: &[OsString], env: &Env, npm: PathBuf) -> Live {
+  pub(crate) fn new(program: &str, env: &Env, npm: PathBuf) -> Live {
     Live {
       program: program.to_owned(),
-      args: args.to_vec(),
+      args: Vec::new(),
       env: env.clone(),
       npm,
       report: env
@@ -76,7 +76,7 @@ impl Live {
 impl Observer for Live {
   fn observe(&mut self, evidence: Evidence<'_>) {
     match evidence {
-      Evidence::Started { .. } => {}
+      Evidence::Started { argv } => self.args = argv.to_vec(),
       Evidence::LogLine(text) => {
         if let Some(line) = line::from_log(text) {
           self.transcript.push_npm(line);
@@ -108,7 +108,7 @@ mod tests {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let env = Env::from_pairs([("NPMX_REPORT", report.to_str().unwrap())]);
-    let mut live = Live::new("npm", &[], &env, "/nonexistent/npm".into());
+    let mut live = Live::new("npm", &env, "/nonexistent/npm".into());
     live.observe(Evidence::Exited(ExitStatus::from_raw(1 << 8)));
     let json: serde_json::Value =
       serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();

@@ -115,7 +115,8 @@ pub(crate) struct Facts {
 }
 
 impl Facts {
-  /// The block npm ended on: the failure to explain.
+  /// The block npm ended on.
+  #[cfg(test)]
   pub(crate) fn last_block(&self) -> Option<&Block> {
     self.blocks.last()
   }

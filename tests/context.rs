@@ -725,3 +725,23 @@ fn a_hostile_registry_reason_reaches_the_person_neutralised_and_without_the_toke
   );
   assert!(!out.report_text.contains("BBBBBBBB"), "{}", out.report_text);
 }
+
+#[test]
+fn e402_with_restricted_access_in_package_json_changes_that_setting() {
+  let out = Replay::of("publish-e402-scoped")
+    .package_json(r#"{"name": "@e2e-scope/widget", "version": "1.0.0", "publishConfig": {"access": "restricted"}}"#)
+    .run();
+  out
+    .only("scoped-access")
+    .says("publishConfig.access is \"restricted\"");
+  assert_eq!(out.commands(), ["npm pkg set publishConfig.access=public"]);
+}
+
+#[test]
+fn provenance_shows_what_package_json_says_now() {
+  Replay::of("publish-422-provenance")
+    .package_json(r#"{"name": "e2e-provenance", "version": "1.0.0", "repository": {"type": "git", "url": "git+https://github.com/someone/else.git"}}"#)
+    .run()
+    .only("provenance-invalid")
+    .says("repository.url is git+https://github.com/someone/else.git");
+}

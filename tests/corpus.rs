@@ -55,6 +55,16 @@ fn diagnose(body: &str) -> (i32, serde_json::Value) {
   (out.status.code().unwrap(), json)
 }
 
+/// The cause ids of a report, in order.
+fn ids(report: &serde_json::Value) -> Vec<String> {
+  report["diagnoses"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|d| d["id"].as_str().unwrap().to_owned())
+    .collect()
+}
+
 fn check_dir(dir: &str) -> usize {
   let root = Path::new(env!("CARGO_MANIFEST_DIR"))
     .join("tests/fixtures")
@@ -77,12 +87,7 @@ fn check_dir(dir: &str) -> usize {
       .collect();
     let (code, report) = diagnose(&body);
     count += 1;
-    let got: Vec<String> = report["diagnoses"]
-      .as_array()
-      .unwrap()
-      .iter()
-      .map(|d| d["id"].as_str().unwrap().to_owned())
-      .collect();
+    let got = ids(&report);
     let name = file.file_name().unwrap().to_string_lossy().into_owned();
     if got != expect.ids {
       failures.push(format!("{name}: expected {:?}, got {got:?}", expect.ids));
@@ -197,12 +202,7 @@ fn real_npm_11_outputs_and_debug_logs() {
           .filter_map(|v| v.as_str().map(str::to_owned)),
       );
       let (_, report) = diagnose(&fs::read_to_string(dir.join(file)).unwrap());
-      let got: Vec<String> = report["diagnoses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap().to_owned())
-        .collect();
+      let got = ids(&report);
       count += 1;
       let gap = NPM11_KNOWN_GAPS
         .iter()
