@@ -745,3 +745,30 @@ fn provenance_shows_what_package_json_says_now() {
     .only("provenance-invalid")
     .says("repository.url is git+https://github.com/someone/else.git");
 }
+
+/// npm wrote its error block but does not exit (a handle left open): npmx
+/// speaks a moment after the block, without waiting for npm's exit.
+#[test]
+fn npmx_speaks_after_the_error_block_even_if_npm_lingers() {
+  let out = Replay::of("net-refused")
+    .env("REPLAY_LINGER", "2")
+    .terse()
+    .run();
+  out.only("connection-refused");
+  let said = out
+    .stderr
+    .find("npmx: Nothing is listening")
+    .expect("a diagnosis");
+  let lingered = out.stderr.find("(npm lingered)").expect("npm's late line");
+  assert!(
+    said < lingered,
+    "npmx waited for npm to exit:\n{}",
+    out.stderr
+  );
+  assert_eq!(
+    out.stderr.matches("[connection-refused]").count(),
+    1,
+    "spoken once:\n{}",
+    out.stderr
+  );
+}
