@@ -50,7 +50,7 @@ impl Live {
     }
     let facts = self.transcript.facts();
     let worth_a_look = !facts.blocks.is_empty() || !facts.notices.is_empty();
-    let (diagnoses, redactor) = if worth_a_look {
+    let (diagnoses, redactor, silent) = if worth_a_look {
       let ctx = Context::live(
         &self.program,
         &self.args,
@@ -58,12 +58,23 @@ impl Live {
         Some(&self.npm),
         &facts.config_files,
       );
+      // `--silent` / `loglevel=silent`: npm prints nothing, and neither does
+      // npmx (the report, if asked for, is still written).
+      let silent = ctx
+        .config
+        .as_ref()
+        .and_then(|c| c.get("loglevel"))
+        .is_some_and(|l| l.value == "silent");
       let redactor = ctx.redactor();
-      (diagnose::diagnose(&facts, &ctx, succeeded), redactor)
+      (
+        diagnose::diagnose(&facts, &ctx, succeeded),
+        redactor,
+        silent,
+      )
     } else {
-      (Vec::new(), Default::default())
+      (Vec::new(), Default::default(), false)
     };
-    if !diagnoses.is_empty() {
+    if !diagnoses.is_empty() && !silent {
       let style = render::Style::for_stream(std::io::stderr().is_terminal(), &self.env);
       let text = render::render(&diagnoses, style, &redactor);
       let text = ci::decorate(text, &diagnoses, &self.env, &redactor);

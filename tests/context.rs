@@ -772,3 +772,12 @@ fn npmx_speaks_after_the_error_block_even_if_npm_lingers() {
     out.stderr
   );
 }
+
+#[test]
+fn a_silent_npm_gets_a_silent_npmx_but_still_a_report() {
+  let out = Replay::of("net-refused")
+    .env("npm_config_loglevel", "silent")
+    .run();
+  out.only("connection-refused");
+  assert!(!out.stderr.contains("npmx:"), "{}", out.stderr);
+}
