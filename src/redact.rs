@@ -84,10 +84,12 @@ const PATTERNS: &[(&str, &str)] = &[
     "${1}***@",
   ),
   (r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s:/@]{16,}@", "${1}***@"),
-  // Authorization header values.
+  // Authorization header values: a token (base64 padding allowed) that ends
+  // the word. A WWW-Authenticate challenge (`Bearer authorization_uri=https://…`,
+  // `Basic realm="…"`) is not a secret and stays readable.
   (
-    r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}",
-    "${1} ***",
+    r#"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]{12,}=*(\s|$|[",;])"#,
+    "${1} ***${2}",
   ),
   // JWTs (OIDC id tokens).
   (
