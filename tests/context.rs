@@ -781,3 +781,19 @@ fn a_silent_npm_gets_a_silent_npmx_but_still_a_report() {
   out.only("connection-refused");
   assert!(!out.stderr.contains("npmx:"), "{}", out.stderr);
 }
+
+#[test]
+fn npm_ci_out_of_sync_updates_and_commits_the_lockfile() {
+  Replay::of("ci-lockfile-out-of-sync")
+    .run()
+    .only("usage-error")
+    .command("npm install && git add package-lock.json");
+}
+
+#[test]
+fn npm_ci_without_a_lockfile_creates_one() {
+  Replay::of("ci-no-lockfile")
+    .run()
+    .only("usage-error")
+    .command("npm install --package-lock-only && git add package-lock.json");
+}

@@ -330,6 +330,12 @@ SCENARIOS = [
   # --- usage
   sc("ci-no-lockfile", ["ci", V], "usage-error",
      "npm ci in a project without package-lock.json."),
+  sc("ci-lockfile-out-of-sync", ["ci", V], "usage-error",
+     "npm ci where package.json asks for a dependency package-lock.json does not have.",
+     {"project/package.json": pkg("e2e-project", dependencies={"e2e-dep": "^1.0.0"}),
+      "project/package-lock.json": json.dumps({
+        "name": "e2e-project", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+        "packages": {"": {"name": "e2e-project", "version": "1.0.0"}}}, indent=2) + "\n"}),
   # --- scripts: npmx must say nothing
   sc("script-test-fails-with-npm-like-text", ["test"], None,
      "The test script itself prints npm-error-like lines and exits 1.",
