@@ -148,6 +148,14 @@ impl Advice<'_, '_> {
     }
   }
 
+  fn command_with_all(&self, flags: &[&str]) -> String {
+    let c = &self.ctx.command;
+    if c.args.is_empty() {
+      return format!("{} {} {}", c.program, self.guessed_name(), flags.join(" "));
+    }
+    c.with_all(flags)
+  }
+
   fn guessed_name(&self) -> &'static str {
     if let Some(name) = self.ctx.command.name {
       return name;
@@ -289,6 +297,13 @@ impl Advice<'_, '_> {
   }
 
   fn login(&mut self, text: &str) {
+    let cmd = self.login_command();
+    self.run(text, cmd);
+  }
+
+  /// `npm login` for the registry at hand (and its scope, when npm would
+  /// otherwise not know which registry the scope lives on).
+  fn login_command(&self) -> String {
     let registry = self.registry();
     let scope = self
       .package_name()
@@ -304,7 +319,7 @@ impl Advice<'_, '_> {
         cmd.push_str(&format!(" --scope=@{scope}"));
       }
     }
-    self.run(text, cmd);
+    cmd
   }
 
   /// Registry-product-specific ways to get a working credential.
@@ -511,9 +526,12 @@ impl Advice<'_, '_> {
         ));
       }
       _ => {
-        self.login(&format!(
-          "Log in to {registry} (npmjs.com sessions last two hours):"
-        ));
+        let sessions = if kind(&registry) == Kind::Npmjs {
+          " (a login session lasts two hours)"
+        } else {
+          ""
+        };
+        self.login(&format!("Log in to {registry}{sessions}:"));
         if let Some(scope) = self
           .package_name()
           .as_deref()
@@ -729,7 +747,7 @@ impl Advice<'_, '_> {
       if interactive {
         self.run(
           "From your terminal, log in (npm asks for the 2FA code when publishing):",
-          format!("npm login && {}", self.command_line()),
+          format!("{} && {}", self.login_command(), self.command_line()),
         );
       }
       if self.in_ci() != Some(false) {
@@ -1060,9 +1078,25 @@ impl Advice<'_, '_> {
         })
     });
     let Some(proxy) = proxy else {
+      let text = self.text().to_owned();
+      if let Some(address) = text
+        .split_once("connect ECONNREFUSED ")
+        .and_then(|(_, r)| r.split_whitespace().next())
+      {
+        let address = address.trim_end_matches(['.', ',']).to_owned();
+        self.note(format!(
+          "npm connected to {address}, not to {}: a proxy",
+          self.host()
+        ));
+        self.say(format!(
+          "npm connected to {address}, not to {} where the registry is: a proxy setting sends its requests there, and nothing listens. \
+           It is set in npm's config (proxy, https-proxy) or in HTTPS_PROXY / HTTP_PROXY.",
+          self.host()
+        ));
+      }
       self.run(
-        "npm's proxy setting is wrong. Check what it is set to:",
-        "npm config get https-proxy proxy",
+        "See which one it is:",
+        "npm config get https-proxy proxy; env | grep -i _proxy",
       );
       return;
     };
@@ -1232,7 +1266,7 @@ impl Advice<'_, '_> {
       }
       self.run(
         "Retry with a longer timeout and a few retries:",
-        self.command_with("--fetch-timeout=120000 --fetch-retries=4"),
+        self.command_with_all(&["--fetch-timeout=120000", "--fetch-retries=4"]),
       );
     } else {
       self.say(format!(

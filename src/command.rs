@@ -125,9 +125,36 @@ impl Command {
       .join(" ")
   }
 
+  /// The command line with each of `flags` set, as `with` does for one.
+  pub(crate) fn with_all(&self, flags: &[&str]) -> String {
+    let mut command = self.clone();
+    for flag in flags {
+      command.args = command.with_args(flag);
+    }
+    command.line_keeping_placeholders()
+  }
+
   /// The command line with `flag` (`--otp=<code>`) set: an existing
   /// `--otp`/`--otp=…` is replaced, otherwise it goes before any `--`.
   pub(crate) fn with(&self, flag: &str) -> String {
+    let mut command = self.clone();
+    command.args = self.with_args(flag);
+    command.line_keeping_placeholders()
+  }
+
+  /// Quoted for the shell, except `<placeholders>` the person fills in.
+  fn line_keeping_placeholders(&self) -> String {
+    let quoted = self
+      .args
+      .iter()
+      .map(|a| if a.contains('<') { a.clone() } else { quote(a) });
+    std::iter::once(quote(&self.program))
+      .chain(quoted)
+      .collect::<Vec<_>>()
+      .join(" ")
+  }
+
+  fn with_args(&self, flag: &str) -> Vec<String> {
     let name = flag.split('=').next().unwrap_or(flag);
     let mut args: Vec<String> = Vec::with_capacity(self.args.len() + 1);
     let mut iter = self.args.iter().peekable();
@@ -152,13 +179,7 @@ impl Command {
     if !placed {
       args.push(flag.to_owned());
     }
-    let quoted = args
-      .iter()
-      .map(|a| if a.contains('<') { a.clone() } else { quote(a) });
-    std::iter::once(quote(&self.program))
-      .chain(quoted)
-      .collect::<Vec<_>>()
-      .join(" ")
+    args
   }
 }
 
@@ -248,6 +269,11 @@ mod tests {
       "npm publish './my dir' --access=public"
     );
     assert_eq!(c.flag("--tag"), None);
+    let c = cmd("npm", &["install", "--fetch-retries", "0", "x"]);
+    assert_eq!(
+      c.with_all(&["--fetch-timeout=120000", "--fetch-retries=4"]),
+      "npm install --fetch-retries=4 x --fetch-timeout=120000"
+    );
     assert_eq!(
       cmd("npm", &["publish", "--tag=next"]).flag("--tag"),
       Some("next")

@@ -290,6 +290,25 @@ fn refine(mut found: Vec<(&'static Cause, u8)>, s: &Situation) -> Vec<(&'static 
     }
   }
 
+  // Without the configuration (a saved log): npm refused at another port than
+  // the registry URL's went through a proxy. Name resolution can change the
+  // address, never the port.
+  if has(&found, "connection-refused") && !has(&found, "proxy-misconfigured") {
+    let text = s.block.map(|b| b.text.as_str()).unwrap_or("");
+    let refused_port = text
+      .split_once("connect ECONNREFUSED ")
+      .and_then(|(_, r)| r.split_whitespace().next())
+      .and_then(|a| a.rsplit(':').next())
+      .and_then(|p| p.trim_end_matches(['.', ',']).parse::<u16>().ok());
+    let url_port = url.as_deref().and_then(port_of);
+    if let (Some(refused), Some(wanted)) = (refused_port, url_port) {
+      if refused != wanted {
+        found.retain(|(c, _)| c.id != "connection-refused");
+        found.insert(0, (cause("proxy-misconfigured"), 93));
+      }
+    }
+  }
+
   // npm tried trusted publishing and it failed: npm then publishes with
   // whatever token it has (a 404 on PUT) or none (ENEEDAUTH). A "Skipped"
   // oidc line only says the job could not have used it; that is no attempt.
@@ -333,6 +352,17 @@ fn refine(mut found: Vec<(&'static Cause, u8)>, s: &Situation) -> Vec<(&'static 
   });
   found.sort_by_key(|f| std::cmp::Reverse(f.1));
   found
+}
+
+/// The port a URL connects to, default ports included.
+fn port_of(url: &str) -> Option<u16> {
+  let host = context::host_of(url)?;
+  match host.rsplit_once(':') {
+    Some((_, port)) if !host.ends_with(']') => port.parse().ok(),
+    _ if url.starts_with("https:") => Some(443),
+    _ if url.starts_with("http:") => Some(80),
+    _ => None,
+  }
 }
 
 fn build(cause: &'static Cause, weight: u8, s: &Situation, warning: bool) -> Diagnosis {

@@ -192,8 +192,7 @@ SCENARIOS = [
      {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<squid_auth_creds>>\n"}),
   sc("proxy-refused", TLS_INSTALL + ["--registry=<<tls_ok>>"], "proxy-misconfigured",
      "https-proxy in the user .npmrc names a port where nothing listens.",
-     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<proxy_closed>>\n"},
-     offline="connection-refused"),
+     {"project/package.json": PKG, "userconfig": "cafile=<<ca_root>>\nhttps-proxy=<<proxy_closed>>\n"}),
   # --- TLS
   sc("tls-self-signed-in-chain", TLS_INSTALL, "tls-untrusted",
      "Server sends leaf + intermediate + its self-signed root; the root is not trusted.",
