@@ -171,8 +171,8 @@ pub(crate) const CAUSES: &[Cause] = &[
               trusted publisher on npmjs.com names this repository and workflow file. When it fails \
               npm falls back to whatever token it has, or to none (ENEEDAUTH). `--loglevel=verbose` \
               shows npm's `oidc` lines with the reason.",
-    tell: "A failed POST to /-/npm/v1/oidc/token/exchange, npm's oidc log lines, or ENEEDAUTH in CI \
-           with an id-token available.",
+    tell: "npm's debug log shows its oidc token exchange failing (a failed POST to \
+           /-/npm/v1/oidc/token/exchange, `oidc Failed token exchange`), then ENEEDAUTH or a 404 on PUT.",
   },
   Cause {
     id: "registry-forbidden",

@@ -262,11 +262,9 @@ fn refine(mut found: Vec<(&'static Cause, u8)>, s: &Situation) -> Vec<(&'static 
   }
 
   // A 403 on a read while a proxy applies: the proxy may have sent it.
-  if has(&found, "registry-forbidden") {
-    if let Some(proxy) = url.as_deref().and_then(|u| s.ctx.proxy_for(u)) {
-      let _ = proxy;
-      found.insert(0, (cause("proxy-forbidden"), 80));
-    }
+  if has(&found, "registry-forbidden") && url.as_deref().and_then(|u| s.ctx.proxy_for(u)).is_some()
+  {
+    found.insert(0, (cause("proxy-forbidden"), 80));
   }
 
   // Refused, timed out or unresolvable at the proxy's own address.
@@ -310,15 +308,19 @@ fn refine(mut found: Vec<(&'static Cause, u8)>, s: &Situation) -> Vec<(&'static 
   }
 
   // npm tried trusted publishing and it failed: npm then publishes with
-  // whatever token it has (a 404 on PUT) or none (ENEEDAUTH). A "Skipped"
-  // oidc line only says the job could not have used it; that is no attempt.
-  let oidc_attempted = s.facts.oidc.iter().any(|l| !l.contains("Skipped"))
+  // whatever token it has (a 404 on PUT) or none (ENEEDAUTH). npm's debug log
+  // says so in its oidc lines; "Skipped" (the job could not have used it) and
+  // "Successfully" are no failed attempt.
+  let oidc_attempted = s
+    .facts
+    .oidc
+    .iter()
+    .any(|l| !l.contains("Skipped") && !l.contains("Successfully"))
     || s
       .facts
       .fetches
       .iter()
-      .any(|f| f.url.contains("/oidc/token/exchange"))
-    || s.ctx.env_var("ACTIONS_ID_TOKEN_REQUEST_URL").is_some();
+      .any(|f| f.url.contains("/oidc/token/exchange") && f.status.is_some_and(|st| st >= 400));
   let publishing = s.ctx.command.publishes()
     || s.observed.method.as_deref() == Some("PUT")
     || s.observed.code.as_deref() == Some("ENEEDAUTH");
