@@ -1232,6 +1232,29 @@ impl Advice<'_, '_> {
         );
         return;
       }
+      match s.layer.source {
+        crate::config::Source::Cli => {
+          self.run(
+            format!(
+              "{registry} comes from --{} on your command line. Without it, npm would use:",
+              s.key
+            ),
+            "npm config get registry",
+          );
+          return;
+        }
+        crate::config::Source::Env => {
+          let var = s.entry.raw.clone();
+          self.run(
+            format!(
+              "{registry} comes from the environment variable {var}. If that is stale, unset it:"
+            ),
+            format!("unset {var}"),
+          );
+          return;
+        }
+        _ => {}
+      }
     }
     self.run("Check which registry npm uses:", "npm config get registry");
   }

@@ -797,3 +797,34 @@ fn npm_ci_without_a_lockfile_creates_one() {
     .only("usage-error")
     .command("npm install --package-lock-only && git add package-lock.json");
 }
+
+#[test]
+fn a_registry_from_the_command_line_or_environment_is_named_as_such() {
+  let out = Replay::of("net-refused").run();
+  out
+    .only("connection-refused")
+    .says("comes from --registry on your command line");
+  let args = [
+    "view",
+    "e2e-dep",
+    "--userconfig=/tmp/npmx-e2e/home/.npmrc",
+    "--globalconfig=/tmp/npmx-e2e/global/npmrc",
+    "--cache=/tmp/npmx-e2e/cache",
+  ];
+  let replay = Replay::of("net-refused");
+  let registry = replay.meta["argv"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .filter_map(|a| a.as_str())
+    .find_map(|a| a.strip_prefix("--registry="))
+    .unwrap()
+    .to_owned();
+  let out = replay
+    .args(&args)
+    .env("npm_config_registry", &registry)
+    .run();
+  out
+    .only("connection-refused")
+    .command("unset npm_config_registry");
+}
