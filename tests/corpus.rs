@@ -99,31 +99,7 @@ fn check_dir(dir: &str) -> usize {
     if report["exit_code"] != serde_json::Value::Null {
       failures.push(format!("{name}: offline exit_code must be null"));
     }
-    for d in report["diagnoses"].as_array().unwrap() {
-      let commands: Vec<&str> = d["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["command"].as_str())
-        .collect();
-      if commands.is_empty() {
-        failures.push(format!("{name}: {} gives no command to paste", d["id"]));
-      }
-      if d["evidence"].as_array().unwrap().is_empty() {
-        failures.push(format!("{name}: {} names no evidence", d["id"]));
-      }
-      let all = serde_json::to_string(d).unwrap();
-      for unsafe_advice in [
-        "strict-ssl false",
-        "strict-ssl=false --",
-        "config set strict-ssl",
-        "NODE_TLS_REJECT_UNAUTHORIZED=0 npm",
-      ] {
-        if all.contains(unsafe_advice) {
-          failures.push(format!("{name}: advises {unsafe_advice}"));
-        }
-      }
-    }
+    every_diagnosis_is_actionable(&name, &report, &mut failures);
     if let (Some(command), Some(first)) = (&expect.command, report["diagnoses"].get(0)) {
       let commands: Vec<&str> = first["steps"]
         .as_array()
@@ -145,6 +121,40 @@ fn check_dir(dir: &str) -> usize {
     failures.join("\n")
   );
   count
+}
+
+/// Every diagnosis names its evidence, gives a command to paste, and never
+/// advises turning TLS verification off.
+fn every_diagnosis_is_actionable(
+  name: &str,
+  report: &serde_json::Value,
+  failures: &mut Vec<String>,
+) {
+  for d in report["diagnoses"].as_array().unwrap() {
+    let commands: Vec<&str> = d["steps"]
+      .as_array()
+      .unwrap()
+      .iter()
+      .filter_map(|s| s["command"].as_str())
+      .collect();
+    if commands.is_empty() {
+      failures.push(format!("{name}: {} gives no command to paste", d["id"]));
+    }
+    if d["evidence"].as_array().unwrap().is_empty() {
+      failures.push(format!("{name}: {} names no evidence", d["id"]));
+    }
+    let all = serde_json::to_string(d).unwrap();
+    for unsafe_advice in [
+      "strict-ssl false",
+      "strict-ssl=false --",
+      "config set strict-ssl",
+      "NODE_TLS_REJECT_UNAUTHORIZED=0 npm",
+    ] {
+      if all.contains(unsafe_advice) {
+        failures.push(format!("{name}: advises {unsafe_advice}"));
+      }
+    }
+  }
 }
 
 fn assert_eq_code(code: i32, expect: &Expect) -> Result<(), ()> {
@@ -204,6 +214,7 @@ fn real_npm_11_outputs_and_debug_logs() {
       let (_, report) = diagnose(&fs::read_to_string(dir.join(file)).unwrap());
       let got = ids(&report);
       count += 1;
+      every_diagnosis_is_actionable(&format!("{name}/{file}"), &report, &mut failures);
       let gap = NPM11_KNOWN_GAPS
         .iter()
         .find(|(n, f, _)| *n == name && *f == file);
