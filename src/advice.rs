@@ -39,6 +39,7 @@ pub(crate) fn steps(id: &str, s: &Situation, evidence: &mut Vec<String>) -> Vec<
     "proxy-forbidden" => a.proxy_forbidden(),
     "policy-blocked" => a.policy_blocked(),
     "package-not-found" => a.package_not_found(),
+    "version-not-found" => a.version_not_found(),
     "proxy-auth-required" => a.proxy_auth_required(),
     "proxy-misconfigured" => a.proxy_misconfigured(),
     "registry-misconfigured" => a.registry_misconfigured(),
@@ -1033,6 +1034,51 @@ impl Advice<'_, '_> {
     }
     if kind(&registry) != Kind::Npmjs {
       self.say(format!("{} only has what was published or proxied there; a private registry also answers 404 when you may not see the package.", context::host_of(&registry).unwrap_or_default()));
+    }
+  }
+
+  fn version_not_found(&mut self) {
+    let text = self.text().to_owned();
+    let wanted = text
+      .split_once("No matching version found for ")
+      .and_then(|(_, r)| r.split_whitespace().next())
+      .map(|w| w.trim_end_matches('.').to_owned());
+    // `@scope/name@range` or `name@range`: the last `@` that is not the first character.
+    let (name, range) = match wanted
+      .as_deref()
+      .and_then(|w| w[1..].rfind('@').map(|i| (w, i + 1)))
+    {
+      Some((w, at)) => (w[..at].to_owned(), w[at + 1..].to_owned()),
+      None => (
+        self.package_name().unwrap_or_else(|| "<package>".into()),
+        "<range>".into(),
+      ),
+    };
+    // A saved debug log has no config, but its argv may name the registry.
+    let registry = match self.ctx.config {
+      Some(_) => self.ctx.registry_for(Some(&name)).0,
+      None => self
+        .ctx
+        .command
+        .flag("--registry")
+        .map(str::to_owned)
+        .unwrap_or_else(|| self.ctx.registry_for(Some(&name)).0),
+    };
+    let on = if kind(&registry) == Kind::Npmjs {
+      String::new()
+    } else {
+      format!(" --registry {}", quote(&registry))
+    };
+    self.run(
+      format!("No version of {name} on the registry matches {range}. See which versions and tags it has, then fix the range (yours, or the dependency's that asks for it):"),
+      format!("npm view {} versions dist-tags{on}", quote(&name)),
+    );
+    if kind(&registry) != Kind::Npmjs {
+      self.say(format!(
+        "{} is not npmjs.com: a mirror may not have synced that version yet, or a curation policy may hide it; compare with `npm view {} versions --registry https://registry.npmjs.org/`.",
+        context::host_of(&registry).unwrap_or_default(),
+        quote(&name)
+      ));
     }
   }
 

@@ -211,6 +211,16 @@ pub(crate) const CAUSES: &[Cause] = &[
     tell: "404 on GET.",
   },
   Cause {
+    id: "version-not-found",
+    title: "No published version matches what was asked for",
+    codes: &["ETARGET"],
+    explain: "The package exists, but no version satisfies the range or tag asked for: a typo in \
+              the range, a version not published yet (or unpublished), a dependency's range that \
+              moved past what this registry has, or a private mirror that has not synced that \
+              version (or a curation policy that hides it).",
+    tell: "ETARGET, 'No matching version found for <package>@<range>'.",
+  },
+  Cause {
     id: "proxy-auth-required",
     title: "The proxy wants credentials",
     codes: &["E407"],

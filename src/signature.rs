@@ -134,6 +134,8 @@ pub(crate) const SIGNATURES: &[Signature] = &[
   sig("registry-forbidden", 70).status(403).on(READ).fallback(),
   sig("package-not-found", 85).status(404).on(READ),
   sig("package-not-found", 80).status(404).text(r"is not in (?:the npm|this) registry|could not be found or you do not have permission").fallback(),
+  sig("version-not-found", 95).codes(&["ETARGET"]),
+  sig("version-not-found", 90).text(r"no matching version found for"),
   sig("proxy-auth-required", 98).codes(&["E407"]),
   sig("proxy-auth-required", 95).status(407),
   sig("proxy-misconfigured", 95).codes(&["EINVALIDPROXY"]),

@@ -828,3 +828,12 @@ fn a_registry_from_the_command_line_or_environment_is_named_as_such() {
     .only("connection-refused")
     .command("unset npm_config_registry");
 }
+
+#[test]
+fn no_matching_version_lists_what_the_registry_has() {
+  let out = Replay::of("verdaccio-install-no-matching-version").run();
+  out
+    .only("version-not-found")
+    .command("npm view e2e-dep versions dist-tags --registry http://127.0.0.1:4873/");
+  out.says("may not have synced that version yet");
+}

@@ -646,6 +646,7 @@ scenarios! {
   registry_html => "registry-html",
   ci_no_lockfile => "ci-no-lockfile",
   ci_lockfile_out_of_sync => "ci-lockfile-out-of-sync",
+  verdaccio_install_no_matching_version => "verdaccio-install-no-matching-version",
   script_test_fails_with_npm_like_text => "script-test-fails-with-npm-like-text",
   script_build_prints_403 => "script-build-prints-403",
   publish_e402_scoped => "publish-e402-scoped",

@@ -329,6 +329,8 @@ SCENARIOS = [
   # --- usage
   sc("ci-no-lockfile", ["ci", V], "usage-error",
      "npm ci in a project without package-lock.json."),
+  sc("verdaccio-install-no-matching-version", ["install", "e2e-dep@^9.0.0", V], "version-not-found",
+     "The package exists (1.0.0) but no version matches ^9.0.0."),
   sc("ci-lockfile-out-of-sync", ["ci", V], "usage-error",
      "npm ci where package.json asks for a dependency package-lock.json does not have.",
      {"project/package.json": pkg("e2e-project", dependencies={"e2e-dep": "^1.0.0"}),
