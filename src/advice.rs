@@ -49,6 +49,7 @@ pub(crate) fn steps(id: &str, s: &Situation, evidence: &mut Vec<String>) -> Vec<
     "connection-reset" => a.connection_reset(),
     "tls-untrusted" | "tls-expired" | "tls-hostname" => a.tls(id),
     "usage-error" => a.usage_error(),
+    "permission-denied" => a.permission_denied(),
     "rate-limited" => a.rate_limited(),
     "registry-unavailable" => a.registry_unavailable(),
     _ => {}
@@ -1502,6 +1503,85 @@ impl Advice<'_, '_> {
     }
   }
 
+  fn permission_denied(&mut self) {
+    let text = self.text().to_owned();
+    let path = self.s.block.and_then(|b| b.path.clone()).or_else(|| {
+      let (_, rest) = text.split_once("permission denied, ")?;
+      rest.split('\'').nth(1).map(str::to_owned)
+    });
+    let Some(path) = path else {
+      self.run(
+        "The operating system refused npm a file. npm's log names it; check who owns it:",
+        "ls -ld \"$(npm config get prefix)\" ~/.npm",
+      );
+      return;
+    };
+    let command = &self.ctx.command;
+    let global = command
+      .args
+      .iter()
+      .any(|a| a == "-g" || a == "--global" || a == "--location=global")
+      || path.contains("/lib/node_modules")
+      || self
+        .s
+        .facts
+        .argv
+        .as_ref()
+        .is_some_and(|argv| argv.iter().any(|a| a == "--global" || a == "-g"));
+    let cache = path.contains("/_cacache")
+      || path.contains("/.npm/")
+      || path.ends_with("/.npm")
+      || self
+        .ctx
+        .config
+        .as_ref()
+        .and_then(|c| c.cache_dir())
+        .is_some_and(|c| path.starts_with(&*c.to_string_lossy()));
+    if cache {
+      let dir = self
+        .ctx
+        .config
+        .as_ref()
+        .and_then(|c| c.cache_dir())
+        .map(|c| c.display().to_string())
+        .unwrap_or_else(|| "~/.npm".into());
+      self.run(
+        format!("{path} is in npm's cache and belongs to another user (often root, after an earlier `sudo npm`). Take the cache back:"),
+        format!("sudo chown -R \"$(id -u):$(id -g)\" {}", quote_path(&dir)),
+      );
+    } else if global {
+      if let Some(prefix) = self.ctx.config.as_ref().and_then(|c| c.get("prefix")) {
+        let origin = prefix.origin();
+        self.note(format!("prefix = {} from {origin}", prefix.value));
+      }
+      self.run(
+        format!(
+          "npm installs global packages under its prefix, and your user may not write there ({path}). Do not use sudo npm (it runs \
+           every install script as root); give npm a folder of your own for global packages:"
+        ),
+        "npm config set prefix ~/.npm-global",
+      );
+      self.run(
+        "and put its bin folder on PATH (in your shell's rc file), then install again:",
+        "export PATH=\"$HOME/.npm-global/bin:$PATH\"",
+      );
+      self.say("Or install Node.js with a version manager (nvm, fnm, mise, volta): its global packages live in your home.");
+    } else {
+      let dir = match path.find("/node_modules") {
+        Some(i) => path[..i + "/node_modules".len()].to_owned(),
+        None => path
+          .rsplit_once('/')
+          .map(|(d, _)| d.to_owned())
+          .filter(|d| !d.is_empty())
+          .unwrap_or(path.clone()),
+      };
+      self.run(
+        format!("{dir} belongs to another user (an earlier `sudo npm install`, or a container volume). Take it back, then run npm again without sudo:"),
+        format!("sudo chown -R \"$(id -u):$(id -g)\" {}", quote_path(&dir)),
+      );
+    }
+  }
+
   fn usage_error(&mut self) {
     let text = self.text().to_ascii_lowercase();
     if text.contains("can only install with an existing package-lock.json")
@@ -1587,6 +1667,14 @@ pub(crate) fn package_from_url(url: &str) -> Option<String> {
     return Some(format!("{first}/{second}"));
   }
   (!first.starts_with('-') && first != "download").then(|| first.to_owned())
+}
+
+/// A path for the shell: `~/…` stays expandable, anything else is quoted.
+fn quote_path(path: &str) -> String {
+  match path.strip_prefix("~/") {
+    Some(rest) => format!("~/{}", quote(rest)),
+    None => quote(path),
+  }
 }
 
 fn parse_version(v: &str) -> Option<(u64, u64, u64, Option<&str>)> {

@@ -333,6 +333,17 @@ pub(crate) const CAUSES: &[Cause] = &[
     tell: "ERR_TLS_CERT_ALTNAME_INVALID.",
   },
   Cause {
+    id: "permission-denied",
+    title: "npm may not write where it needs to",
+    codes: &["EACCES", "EPERM"],
+    explain: "The operating system refused npm a file: a global install into a system folder \
+              (/usr/local, /usr) that only root may write, a cache or node_modules left owned by root \
+              by an earlier `sudo npm`, or a container volume owned by another user. `sudo npm` is \
+              not the fix: it runs every package's install scripts as root and leaves more root-owned \
+              files behind. Give npm a global prefix of your own, or take the files back.",
+    tell: "EACCES or EPERM with npm's `path` line naming the file.",
+  },
+  Cause {
     id: "usage-error",
     title: "npm could not run this command as given",
     codes: &["EUSAGE"],

@@ -176,6 +176,8 @@ pub(crate) const SIGNATURES: &[Signature] = &[
   sig("tls-hostname", 97).codes(&["ERR_TLS_CERT_ALTNAME_INVALID"]),
   sig("tls-hostname", 92).text(r"does not match certificate's altnames"),
   // Using npm.
+  sig("permission-denied", 90).codes(&["EACCES"]),
+  sig("permission-denied", 80).codes(&["EPERM"]),
   sig("usage-error", 90).codes(&["EUSAGE"]),
   sig("rate-limited", 97).codes(&["E429"]),
   sig("rate-limited", 95).status(429),

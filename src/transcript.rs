@@ -70,6 +70,8 @@ pub(crate) struct Block {
   /// Those lines joined with single spaces: npm hard-wrapped its hints up to
   /// 11.11.0, so phrases are matched on this.
   pub(crate) text: String,
+  /// The file a filesystem error is about (npm's `path` line).
+  pub(crate) path: Option<String>,
   /// The URL the failure is about, from wherever the block names it.
   pub(crate) url: Option<String>,
   /// What the registry asked for in `WWW-Authenticate` (`Unable to authenticate, need: …`).
@@ -322,6 +324,8 @@ fn parse_block(lines: &[&str]) -> Block {
       .filter(|_| block.errno.is_none())
     {
       block.errno = Some(word(v));
+    } else if let Some(v) = line.strip_prefix("path ").filter(|_| block.path.is_none()) {
+      block.path = Some(v.trim().to_owned());
     } else if CLOSING.iter().any(|c| line.starts_with(c)) {
       block.closed = true;
       let inline = line

@@ -837,3 +837,28 @@ fn no_matching_version_lists_what_the_registry_has() {
     .command("npm view e2e-dep versions dist-tags --registry http://127.0.0.1:4873/");
   out.says("may not have synced that version yet");
 }
+
+// --- permissions ----------------------------------------------------------------
+
+#[test]
+fn a_global_install_into_a_system_prefix_gets_a_prefix_of_its_own_not_sudo() {
+  let out = Replay::of("global-install-eacces").run();
+  out
+    .only("permission-denied")
+    .command("npm config set prefix ~/.npm-global")
+    .says("Do not use sudo npm");
+  assert!(
+    !out.commands().iter().any(|c| c.starts_with("sudo")),
+    "{:?}",
+    out.commands()
+  );
+}
+
+#[test]
+fn a_root_owned_node_modules_is_taken_back() {
+  let out = Replay::of("install-eacces-root-node-modules").run();
+  let root = out._root.path().display().to_string();
+  out.only("permission-denied").command(&format!(
+    "sudo chown -R \"$(id -u):$(id -g)\" {root}/project/node_modules"
+  ));
+}

@@ -369,6 +369,38 @@ fn command(p: &Prepared, meta: &Value) -> Command {
       .arg(NPMX);
       c
     }
+    Some(wrap @ ("as-nobody" | "as-nobody-root-node-modules")) => {
+      // An ordinary user who may write its HOME, cache and project, but not
+      // `prefix/`, owned by root like /usr/local. Keep equal to capture.py.
+      use std::os::unix::fs::PermissionsExt;
+      let root = Path::new(&p.map.tmp);
+      let set = |path: &Path, mode: u32| {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap()
+      };
+      fs::create_dir_all(root.join("prefix")).unwrap();
+      set(&root.join("prefix"), 0o755);
+      set(root, 0o777);
+      for dir in ["home", "cache", "project"] {
+        let mut stack = vec![root.join(dir)];
+        while let Some(path) = stack.pop() {
+          if path.is_dir() {
+            set(&path, 0o777);
+            stack.extend(fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
+          } else {
+            set(&path, 0o666);
+          }
+        }
+      }
+      if wrap == "as-nobody-root-node-modules" {
+        // As after a `sudo npm install`: node_modules is root's.
+        fs::create_dir_all(root.join("project/node_modules")).unwrap();
+        set(&root.join("project/node_modules"), 0o755);
+      }
+      let mut c = Command::new("setpriv");
+      c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(NPMX);
+      c
+    }
     Some(other) => panic!("unknown wrap {other:?}"),
   };
   cmd
@@ -445,9 +477,16 @@ fn announce(text: &str) {
 fn scenario(name: &str) {
   let meta = fixture_meta(name);
   if meta["root_only"].as_bool() == Some(true) && !is_root() {
+    let why = match meta["wrap"].as_str() {
+      Some("as-nobody" | "as-nobody-root-node-modules") => {
+        "switching to an ordinary user (setpriv) takes root"
+      }
+      _ => {
+        "unshare -m and a bind mount over /etc/resolv.conf give npm a resolver that does not answer"
+      }
+    };
     announce(&format!(
-      "e2e: SKIPPED {name}: it needs root (unshare -m and a bind mount over /etc/resolv.conf \
-       give npm a resolver that does not answer); run the suite as root, as CI does"
+      "e2e: SKIPPED {name}: it needs root ({why}); run the suite as root, as CI does"
     ));
     return;
   }
@@ -647,6 +686,8 @@ scenarios! {
   ci_no_lockfile => "ci-no-lockfile",
   ci_lockfile_out_of_sync => "ci-lockfile-out-of-sync",
   verdaccio_install_no_matching_version => "verdaccio-install-no-matching-version",
+  global_install_eacces => "global-install-eacces",
+  install_eacces_root_node_modules => "install-eacces-root-node-modules",
   script_test_fails_with_npm_like_text => "script-test-fails-with-npm-like-text",
   script_build_prints_403 => "script-build-prints-403",
   publish_e402_scoped => "publish-e402-scoped",

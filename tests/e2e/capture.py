@@ -331,6 +331,12 @@ SCENARIOS = [
      "npm ci in a project without package-lock.json."),
   sc("verdaccio-install-no-matching-version", ["install", "e2e-dep@^9.0.0", V], "version-not-found",
      "The package exists (1.0.0) but no version matches ^9.0.0."),
+  sc("global-install-eacces", ["install", "-g", "e2e-dep", V, "--prefix=<<tmp>>/prefix"], "permission-denied",
+     "An ordinary user installs globally into a root-owned prefix (like /usr/local).", wrap="as-nobody",
+     root_only=True),
+  sc("install-eacces-root-node-modules", ["install", "e2e-dep", V], "permission-denied",
+     "An ordinary user installs into a project whose node_modules root created (sudo npm install).",
+     {"project/package.json": PKG}, wrap="as-nobody-root-node-modules", root_only=True),
   sc("ci-lockfile-out-of-sync", ["ci", V], "usage-error",
      "npm ci where package.json asks for a dependency package-lock.json does not have.",
      {"project/package.json": pkg("e2e-project", dependencies={"e2e-dep": "^1.0.0"}),
@@ -451,6 +457,28 @@ def normalise(text: str, st: dict, tmp: str) -> str:
 # ------------------------------------------------------------------ running
 
 
+# npm run by an ordinary user (nobody) who may write its HOME, cache and project
+# but not `prefix/`, a root-owned folder like /usr/local: `npm install -g` there
+# fails with EACCES, as it does for people. Keep equal to tests/e2e.rs.
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def as_nobody(tmp: str, root_node_modules: bool = False) -> None:
+  """root_node_modules: project/node_modules stays root's (0755), as after a
+  `sudo npm install`."""
+  os.makedirs(f"{tmp}/prefix", exist_ok=True)
+  os.chmod(f"{tmp}/prefix", 0o755)
+  os.chmod(tmp, 0o777)
+  for d in ("home", "cache", "project"):
+    for root, dirs, names in os.walk(f"{tmp}/{d}"):
+      os.chmod(root, 0o777)
+      for n in names:
+        os.chmod(os.path.join(root, n), 0o666)
+  if root_node_modules:
+    os.makedirs(f"{tmp}/project/node_modules", exist_ok=True)
+    os.chmod(f"{tmp}/project/node_modules", 0o755)
+
+
 def npm_version() -> str:
   return subprocess.run([NPM, "--version"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}).stdout.strip()
 
@@ -476,6 +504,9 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
     env = {"PATH": "/usr/bin:/bin", "HOME": home}
     env.update({k: fill(val, v) for k, val in scn["env"].items()})
     argv = [NPM, *args]
+    if scn["wrap"] in ("as-nobody", "as-nobody-root-node-modules"):
+      as_nobody(tmp, root_node_modules=scn["wrap"] == "as-nobody-root-node-modules")
+      argv = [*AS_NOBODY, *argv]
     if scn["wrap"] == "dead-dns":
       resolv = f"{tmp}/resolv.conf"
       with open(resolv, "w") as f:
@@ -524,6 +555,12 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
       meta["server_saw"] = server_saw
     elif scn["saw"]:
       meta["server_saw"] = json.loads(norm(json.dumps(server_saw)))
+    if scn["wrap"] == "as-nobody-root-node-modules":
+      meta["wrap_note"] = ("npm was run as user nobody (setpriv --reuid=65534 --regid=65534 --clear-groups), "
+                           "with HOME, cache and project writable by it but project/node_modules owned by root (0755)")
+    if scn["wrap"] == "as-nobody":
+      meta["wrap_note"] = ("npm was run as user nobody (setpriv --reuid=65534 --regid=65534 --clear-groups), "
+                           "with HOME, cache and project writable by it and /tmp/npmx-e2e/prefix owned by root (0755)")
     if scn["wrap"] == "dead-dns":
       meta["wrap_note"] = ("npm was run as: unshare -m sh -c 'mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"' "
                            "/tmp/npmx-e2e/resolv.conf npm ...; that resolv.conf says nameserver 127.0.0.1 "
