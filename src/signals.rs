@@ -110,6 +110,13 @@ pub(crate) fn install(target: Target) -> std::io::Result<()> {
     use std::os::fd::IntoRawFd;
     write.into_raw_fd() // lives as long as the process: the handlers write to it
   };
+  // signal-hook-registry installs the OS handler a moment before it publishes
+  // the action; a signal in between finds no action and is lost (it happened
+  // to `npmx … & kill $!`). So the signals wait, blocked, until every action
+  // is in place. npmx has one thread here, so a blocked signal stays pending
+  // instead of going to another thread, and the mask is restored before
+  // anything (the forwarding thread, npm) could inherit it.
+  let blocked = Blocked::handled();
   for signal in HANDLED {
     // SAFETY: the action only calls write(2) on a non-blocking pipe, which is
     // async-signal-safe, and touches no locks or allocations.
@@ -121,10 +128,37 @@ pub(crate) fn install(target: Target) -> std::io::Result<()> {
     };
     registered?;
   }
+  drop(blocked);
   std::thread::Builder::new()
     .name("npmx-signals".into())
     .spawn(move || forward(read, target))?;
   Ok(())
+}
+
+/// The calling thread's signal mask with `HANDLED` blocked, until dropped.
+struct Blocked(libc::sigset_t);
+
+impl Blocked {
+  fn handled() -> Blocked {
+    // SAFETY: sigset operations on local values; pthread_sigmask on this thread.
+    unsafe {
+      let mut set: libc::sigset_t = std::mem::zeroed();
+      let mut old: libc::sigset_t = std::mem::zeroed();
+      libc::sigemptyset(&mut set);
+      for signal in HANDLED {
+        libc::sigaddset(&mut set, signal);
+      }
+      libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+      Blocked(old)
+    }
+  }
+}
+
+impl Drop for Blocked {
+  fn drop(&mut self) {
+    // SAFETY: restores the mask saved by `handled` on the same thread.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+  }
 }
 
 fn forward(read: OwnedFd, target: Target) {
