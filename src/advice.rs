@@ -562,11 +562,12 @@ impl Advice<'_, '_> {
     if self.explain_missing_var(&url) {
       return;
     }
-    let credential = self
-      .ctx
-      .credential_for(&url)
-      .map(|c| (c.kind.to_owned(), c.setting.origin()));
-    if let Some((kind_name, origin)) = &credential {
+    // (kind, where it was set, the `${VAR}` it reads, if any)
+    let credential = self.ctx.credential_for(&url).map(|c| {
+      let var = c.setting.entry.vars.first().map(|v| v.name.clone());
+      (c.kind.to_owned(), c.setting.origin(), var)
+    });
+    if let Some((kind_name, origin, _)) = &credential {
       self.note(format!("npm sent the {kind_name} set at {origin}"));
     }
     if let Some(challenge) = self.s.block.and_then(|b| b.challenge.clone()) {
@@ -593,16 +594,20 @@ impl Advice<'_, '_> {
         "npm config list",
       );
     }
-    let from_var = self
-      .ctx
-      .credential_for(&url)
-      .and_then(|c| c.setting.entry.vars.first().map(|v| v.name.clone()));
-    let what = match (&credential, from_var) {
-      (Some((_, origin)), Some(var)) => format!("The token from ${{{var}}} ({origin}) was refused"),
-      (Some((_, origin)), None) => format!("The token set at {origin} was refused"),
-      (None, _) => "The credentials npm sent were refused".into(),
+    let what = match &credential {
+      Some((_, origin, Some(var))) => format!("The token from ${{{var}}} ({origin}) was refused"),
+      Some((_, origin, None)) => format!("The token set at {origin} was refused"),
+      None => "The credentials npm sent were refused".into(),
     };
-    self.say(format!("{what}: it expired, was revoked, or is for another registry. npmjs.com session tokens last two hours; classic tokens were all revoked on 2025-12-09."));
+    // npmjs.com's own token rules, only where they apply.
+    let npmjs = if kind(&self.registry()) == Kind::Npmjs {
+      " npmjs.com login sessions last two hours; classic tokens were all revoked on 2025-12-09."
+    } else {
+      ""
+    };
+    self.say(format!(
+      "{what}: it expired, was revoked, or is for another registry.{npmjs}"
+    ));
     if self.in_ci() == Some(true) {
       self.say(format!(
         "Create a new granular access token on the registry and update the {} secret that feeds it (npmjs.com: `npm token create`, from your terminal).",
