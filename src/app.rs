@@ -6,8 +6,8 @@ use crate::{
   Env, Error, Mode, child,
   config::Config,
   depth::Depth,
-  doctor, exit_status,
-  live::Live,
+  doctor, exit_status, explain,
+  live::{Live, SharedConfig},
   locate, logs_dir, mode, offline,
   options::{self, Action},
 };
@@ -45,7 +45,7 @@ pub fn main() -> ! {
       Ok(code) => code,
       Err(error) => fail(error),
     },
-    Ok(Action::Explain(topic)) => offline::explain(&topic),
+    Ok(Action::Explain(topic)) => explain::explain(&topic),
     Ok(Action::Doctor) => doctor::run(mode, &env),
     Err(error) => fail(error),
   };
@@ -61,14 +61,26 @@ fn prepare(
 ) -> Result<impl FnOnce() -> Result<std::process::ExitStatus, Error>, Error> {
   let depth = Depth::from_env(env).check()?;
   let npm = locate::locate(mode, env)?;
-  let observer = Box::new(Live::new(program_name(mode), env, npm.path.clone()));
+  let config = SharedConfig::default();
+  let observer = Box::new(Live::new(
+    program_name(mode),
+    env,
+    npm.path.clone(),
+    config.clone(),
+  ));
   // The report belongs to this run; a nested npmx in npm's scripts must not
   // overwrite it. SAFETY: npmx is still single-threaded here.
   unsafe { std::env::remove_var("NPMX_REPORT") };
   let (log_env, log_args, npm_path) = (env.clone(), args.to_vec(), npm.path.clone());
   let log_dirs = move || -> Vec<PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    logs_dir::candidates(&Config::load(&log_args, &log_env, &cwd, Some(&npm_path)))
+    let loaded = Config::load(&log_args, &log_env, &cwd, Some(&npm_path));
+    let dirs = logs_dir::candidates(&loaded);
+    // Read once: the diagnosis uses the same configuration.
+    if let Ok(mut shared) = config.lock() {
+      *shared = Some(loaded);
+    }
+    dirs
   };
   let args = args.to_vec();
   Ok(move || child::run(&npm.path, &args, depth, log_dirs, observer))

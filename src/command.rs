@@ -102,6 +102,14 @@ impl Command {
     )
   }
 
+  /// A global install or removal: `-g`, `--global`, `--location=global`.
+  pub(crate) fn global(&self) -> bool {
+    self
+      .args
+      .iter()
+      .any(|a| a == "-g" || a == "--global" || a == "--location=global")
+  }
+
   /// The value of a flag (`--tag beta` or `--tag=beta`), if given.
   pub(crate) fn flag(&self, name: &str) -> Option<&str> {
     let mut args = self.args.iter().take_while(|a| *a != "--");
@@ -125,20 +133,13 @@ impl Command {
       .join(" ")
   }
 
-  /// The command line with each of `flags` set, as `with` does for one.
+  /// The command line with each of `flags` (`--otp=<code>`) set: an existing
+  /// `--otp`/`--otp=…` is replaced, otherwise it goes before any `--`.
   pub(crate) fn with_all(&self, flags: &[&str]) -> String {
     let mut command = self.clone();
     for flag in flags {
       command.args = command.with_args(flag);
     }
-    command.line_keeping_placeholders()
-  }
-
-  /// The command line with `flag` (`--otp=<code>`) set: an existing
-  /// `--otp`/`--otp=…` is replaced, otherwise it goes before any `--`.
-  pub(crate) fn with(&self, flag: &str) -> String {
-    let mut command = self.clone();
-    command.args = self.with_args(flag);
     command.line_keeping_placeholders()
   }
 
@@ -248,24 +249,24 @@ mod tests {
   fn prints_the_person_s_command_with_one_change() {
     let c = cmd("npm", &["publish", "--tag", "beta"]);
     assert_eq!(
-      c.with("--otp=<code>"),
+      c.with_all(&["--otp=<code>"]),
       "npm publish --tag beta --otp=<code>"
     );
     let c = cmd("npm", &["publish", "--otp=123456", "--tag", "beta"]);
     assert_eq!(
-      c.with("--otp=<code>"),
+      c.with_all(&["--otp=<code>"]),
       "npm publish --otp=<code> --tag beta"
     );
     let c = cmd("npm", &["publish", "--otp", "123456"]);
-    assert_eq!(c.with("--otp=<code>"), "npm publish --otp=<code>");
+    assert_eq!(c.with_all(&["--otp=<code>"]), "npm publish --otp=<code>");
     let c = cmd("npm", &["run", "release", "--", "--dry"]);
     assert_eq!(
-      c.with("--otp=<code>"),
+      c.with_all(&["--otp=<code>"]),
       "npm run release --otp=<code> -- --dry"
     );
     let c = cmd("npm", &["publish", "./my dir"]);
     assert_eq!(
-      c.with("--access=public"),
+      c.with_all(&["--access=public"]),
       "npm publish './my dir' --access=public"
     );
     assert_eq!(c.flag("--tag"), None);

@@ -13,9 +13,11 @@ use std::{
 
 use crate::{
   Env,
+  ci::Ci,
   command::Command,
   config::{Config, Setting},
   redact::Redactor,
+  url::{host_of, hostname, nerf_darts, scope_of},
 };
 
 pub(crate) const NPMJS: &str = "https://registry.npmjs.org/";
@@ -27,12 +29,14 @@ pub(crate) struct Context {
   pub(crate) config: Option<Config>,
   pub(crate) env: Option<Env>,
   /// The CI system, if this is one.
-  pub(crate) ci: Option<&'static str>,
+  pub(crate) ci: Option<Ci>,
   pub(crate) codespaces: bool,
   pub(crate) devcontainer: bool,
   /// stdin and stdout are terminals (npm then prompts for an OTP itself); `None`: unknown.
   pub(crate) interactive: Option<bool>,
   pub(crate) package: Option<Package>,
+  /// Every secret this run could know of, for everything npmx prints.
+  pub(crate) redactor: Redactor,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -44,13 +48,6 @@ pub(crate) struct Package {
   pub(crate) publish_access: Option<String>,
   pub(crate) publish_registry: Option<String>,
   pub(crate) repository: Option<String>,
-}
-
-pub(crate) fn scope_of(name: &str) -> Option<&str> {
-  name
-    .strip_prefix('@')
-    .and_then(|n| n.split_once('/'))
-    .map(|(scope, _)| scope)
 }
 
 /// A credential npm would send to a URL.
@@ -74,17 +71,16 @@ pub(crate) struct Proxy {
 }
 
 impl Context {
-  /// The context of a live run: what npm itself reads.
-  /// `loaded`: the config files npm's debug log says it loaded, if known.
+  /// The context of a live run: what npm itself reads. `config` is the
+  /// configuration npmx read while npm started (to find npm's log);
+  /// `loaded`, the config files npm's debug log says it loaded, if known.
   pub(crate) fn live(
     program: &str,
     args: &[std::ffi::OsString],
     env: &Env,
-    npm: Option<&Path>,
+    mut config: Config,
     loaded: &[String],
   ) -> Context {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let mut config = Config::load(args, env, &cwd, npm);
     config.align_with_loaded(loaded, env);
     let package = read_package(&config.local_prefix);
     let interactive = {
@@ -93,25 +89,39 @@ impl Context {
     };
     Context {
       command: Command::new(program, args),
-      ci: ci(env),
+      interactive,
+      package,
+      ..Context::local(config, env)
+    }
+  }
+
+  /// A saved log: only the command it names, if any. Nothing of this
+  /// machine describes it — but this machine's secrets (`redactor`) are still
+  /// masked if the pasted text holds them.
+  pub(crate) fn offline(argv: Option<&[String]>, redactor: Redactor) -> Context {
+    let args: Vec<std::ffi::OsString> = argv.unwrap_or_default().iter().map(Into::into).collect();
+    Context {
+      command: Command::new("npm", &args),
+      redactor,
+      ..Context::default()
+    }
+  }
+
+  /// A context for `--npmx-doctor` and for the secrets of `--npmx-diagnose`:
+  /// this machine's configuration and environment, no command.
+  pub(crate) fn local(config: Config, env: &Env) -> Context {
+    let mut ctx = Context {
+      ci: Ci::detect(env),
       codespaces: env.is_set("CODESPACES"),
       devcontainer: env.is_set("REMOTE_CONTAINERS")
         || env.is_set("DEVCONTAINER")
         || Path::new("/.dockerenv").exists(),
-      interactive,
-      package,
       config: Some(config),
       env: Some(env.clone()),
-    }
-  }
-
-  /// A saved log: only the command it names, if any.
-  pub(crate) fn offline(argv: Option<&[String]>) -> Context {
-    let args: Vec<std::ffi::OsString> = argv.unwrap_or_default().iter().map(Into::into).collect();
-    Context {
-      command: Command::new("npm", &args),
       ..Context::default()
-    }
+    };
+    ctx.redactor = ctx.secrets();
+    ctx
   }
 
   pub(crate) fn env_var(&self, name: &str) -> Option<&str> {
@@ -223,7 +233,7 @@ impl Context {
   }
 
   /// Every secret value npm could send, for the redactor.
-  pub(crate) fn redactor(&self) -> Redactor {
+  fn secrets(&self) -> Redactor {
     let mut redactor = Redactor::default();
     if let Some(config) = &self.config {
       for s in config.all() {
@@ -240,7 +250,7 @@ impl Context {
         {
           redactor.add_secret(s.value);
         }
-        if let Some(password) = url_password(s.value) {
+        if let Some(password) = crate::url::password(s.value) {
           redactor.add_secret(password);
         }
       }
@@ -261,7 +271,7 @@ impl Context {
         }
       }
       for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
-        if let Some(p) = env.get(name).and_then(url_password) {
+        if let Some(p) = env.get(name).and_then(crate::url::password) {
           redactor.add_secret(p);
         }
       }
@@ -304,31 +314,6 @@ fn location_of(setting: Setting<'_>) -> Option<&'static str> {
   }
 }
 
-fn ci(env: &Env) -> Option<&'static str> {
-  const SYSTEMS: &[(&str, &str)] = &[
-    ("GITHUB_ACTIONS", "GitHub Actions"),
-    ("GITLAB_CI", "GitLab CI"),
-    ("CIRCLECI", "CircleCI"),
-    ("BUILDKITE", "Buildkite"),
-    ("TF_BUILD", "Azure Pipelines"),
-    ("JENKINS_URL", "Jenkins"),
-    ("TRAVIS", "Travis CI"),
-    ("BITBUCKET_BUILD_NUMBER", "Bitbucket Pipelines"),
-    ("TEAMCITY_VERSION", "TeamCity"),
-    ("CODEBUILD_BUILD_ID", "AWS CodeBuild"),
-  ];
-  SYSTEMS
-    .iter()
-    .find(|(var, _)| env.is_set(var))
-    .map(|(_, name)| *name)
-    .or_else(|| {
-      env
-        .get("CI")
-        .filter(|v| !v.is_empty() && *v != "0" && !v.eq_ignore_ascii_case("false"))
-        .map(|_| "CI")
-    })
-}
-
 fn read_package(dir: &Path) -> Option<Package> {
   let text = fs::read_to_string(dir.join("package.json")).ok()?;
   let json: serde_json::Value = serde_json::from_str(&text).ok()?;
@@ -342,55 +327,6 @@ fn read_package(dir: &Path) -> Option<Package> {
     publish_registry: string(&json["publishConfig"]["registry"]),
     repository: string(&json["repository"]).or_else(|| string(&json["repository"]["url"])),
   })
-}
-
-/// `https://npm.acme.com:8443/a/b/c` → `//npm.acme.com:8443/a/b/c/`, …, `//npm.acme.com:8443/`.
-pub(crate) fn nerf_darts(url: &str) -> Vec<String> {
-  let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
-    return Vec::new();
-  };
-  let rest = rest.split(['?', '#']).next().unwrap_or(rest);
-  let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-  let host = host.rsplit('@').next().unwrap_or(host);
-  let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-  (0..=segments.len())
-    .rev()
-    .map(|n| {
-      let mut dart = format!("//{host}/");
-      for s in &segments[..n] {
-        dart.push_str(s);
-        dart.push('/');
-      }
-      dart
-    })
-    .collect()
-}
-
-/// The host (and port, if any) of a URL, without credentials.
-pub(crate) fn host_of(url: &str) -> Option<String> {
-  let rest = url.split_once("://")?.1;
-  let authority = rest.split(['/', '?', '#']).next()?;
-  let host = authority.rsplit('@').next()?;
-  (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
-/// The host without a port.
-pub(crate) fn hostname(url: &str) -> Option<String> {
-  let host = host_of(url)?;
-  if host.starts_with('[') {
-    return Some(host.split(']').next()?.to_owned() + "]");
-  }
-  Some(host.split(':').next()?.to_owned())
-}
-
-fn url_password(value: &str) -> Option<&str> {
-  let rest = value.split_once("://")?.1;
-  let authority = rest.split('/').next()?;
-  let (userinfo, _) = authority.rsplit_once('@')?;
-  userinfo
-    .split_once(':')
-    .map(|(_, p)| p)
-    .filter(|p| !p.is_empty())
 }
 
 fn no_proxy_matches(url: &str, no_proxy: Option<&str>) -> bool {
@@ -437,13 +373,9 @@ mod tests {
     let args: Vec<OsString> = args.iter().map(OsString::from).collect();
     let config = Config::load(&args, &env, &app, None);
     let package = read_package(&config.local_prefix);
-    let ctx = Context {
-      command: Command::new("npm", &args),
-      config: Some(config),
-      env: Some(env),
-      package,
-      ..Context::default()
-    };
+    let mut ctx = Context::local(config, &env);
+    ctx.command = Command::new("npm", &args);
+    ctx.package = package;
     (dir, ctx)
   }
 
@@ -479,7 +411,10 @@ mod tests {
         .credential_for("https://registry.npmjs.org/lodash")
         .is_some()
     );
-    assert_eq!(ctx.redactor().clean("t=npm_secret_value_123"), "t=***");
+    assert_eq!(
+      ctx.redactor.clean("t=npm_secret_value_123").as_str(),
+      "t=***"
+    );
   }
 
   #[test]
@@ -511,26 +446,8 @@ mod tests {
     );
     assert!(ctx.proxy_for("https://npm.internal.corp/x").is_none());
     assert_eq!(
-      ctx.redactor().clean("http://u:pw@env:1"),
+      ctx.redactor.clean("http://u:pw@env:1").as_str(),
       "http://u:***@env:1"
     );
-  }
-
-  #[test]
-  fn urls() {
-    assert_eq!(
-      nerf_darts("https://h:8/a/b?x"),
-      ["//h:8/a/b/", "//h:8/a/", "//h:8/"]
-    );
-    assert_eq!(
-      host_of("https://u:p@Reg.Example:443/x").as_deref(),
-      Some("reg.example:443")
-    );
-    assert_eq!(
-      hostname("https://reg.example:443/x").as_deref(),
-      Some("reg.example")
-    );
-    assert_eq!(scope_of("@acme/ui"), Some("acme"));
-    assert_eq!(scope_of("lodash"), None);
   }
 }

@@ -5,8 +5,6 @@
 //! proxy. Exit 0 when no problem was found, 1 otherwise.
 
 use std::{
-  fmt::Write as _,
-  io::Write,
   net::{TcpStream, ToSocketAddrs},
   path::Path,
   sync::mpsc,
@@ -16,21 +14,47 @@ use std::{
 use crate::{
   Env, Mode,
   config::{Config, Setting, Source},
-  context::{self, Context},
+  context::Context,
   locate::{self, Found},
   npmrc::VarState,
+  output::{self, Clean, clean},
+  redact::Redactor,
+  url,
 };
 
+/// Appends one line to the report; every argument is `Clean`.
+macro_rules! say {
+  ($out:expr, $($args:tt)*) => {
+    $out.push(&clean!($($args)*))
+  };
+}
+
 pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
-  let mut out = String::new();
+  let mut out = Clean::default();
+  // Problems are found before the configuration (and so the secrets to
+  // mask) is known; they are cleaned when printed.
   let mut problems: Vec<String> = Vec::new();
   let cwd = std::env::current_dir().unwrap_or_default();
+
+  let npm = locate::locate(mode, env);
+  let npm_path = npm.as_ref().ok().map(|n| n.path.clone());
+  let args: Vec<std::ffi::OsString> = Vec::new();
+  let config = Config::load(&args, env, &cwd, npm_path.as_deref());
+  let ctx = Context::local(config, env);
+  let config = ctx.config.as_ref().expect("a local context has a config");
+  let r = &ctx.redactor;
+  let c = |text: &str| r.clean(text);
 
   let exe = std::env::current_exe()
     .map(|p| p.display().to_string())
     .unwrap_or_else(|_| "?".into());
-  let _ = writeln!(out, "npmx {} at {exe}", env!("CARGO_PKG_VERSION"));
-  let npm = match locate::locate(mode, env) {
+  say!(
+    out,
+    "npmx {} at {}\n",
+    Clean::ours(env!("CARGO_PKG_VERSION")),
+    c(&exe)
+  );
+  match &npm {
     Ok(npm) => {
       let how = match &npm.how {
         Found::Override(var) => format!("named by {var}"),
@@ -49,33 +73,22 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|json| json["version"].as_str().map(str::to_owned));
       let version = version.map(|v| format!(" (npm {v})")).unwrap_or_default();
-      let _ = writeln!(
+      say!(
         out,
-        "{} {}{version}: {how}",
-        mode.program(),
-        npm.path.display()
+        "{} {}{}: {}\n",
+        Clean::ours(mode.program()),
+        c(&npm.path.display().to_string()),
+        c(&version),
+        c(&how)
       );
-      Some(npm.path)
     }
-    Err(error) => {
-      problems.push(error.to_string());
-      None
-    }
-  };
+    Err(error) => problems.push(error.to_string()),
+  }
 
-  let args: Vec<std::ffi::OsString> = Vec::new();
-  let config = Config::load(&args, env, &cwd, npm.as_deref());
-  let ctx = Context {
-    config: Some(config.clone()),
-    env: Some(env.clone()),
-    ..Context::default()
-  };
-  let redactor = ctx.redactor();
-
-  let _ = writeln!(
+  say!(
     out,
-    "\nconfig (highest precedence first; project root {}):",
-    config.local_prefix.display()
+    "\nconfig (highest precedence first; project root {}):\n",
+    c(&config.local_prefix.display().to_string())
   );
   for layer in &config.layers {
     let place = match (&layer.path, layer.exists) {
@@ -84,40 +97,38 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
       (None, _) if layer.entries.is_empty() => "(none)".to_owned(),
       (None, _) => format!("({})", count(layer.entries.len())),
     };
-    let _ = writeln!(out, "  {:<20} {place}", layer.source.describe());
+    let source = format!("{:<20}", layer.source.describe());
+    say!(out, "  {} {}\n", c(&source), c(&place));
   }
 
-  let _ = writeln!(out, "\nregistries:");
+  out.push_ours("\nregistries:\n");
   let (registry, setting) = ctx.registry_for(None);
-  let _ = writeln!(
-    out,
-    "  registry = {}  ({})",
-    redactor.clean(&registry),
-    setting
-      .map(|s| s.origin())
-      .unwrap_or_else(|| "npm's default".into())
-  );
+  let origin = setting
+    .map(|s| s.origin())
+    .unwrap_or_else(|| "npm's default".into());
+  say!(out, "  registry = {}  ({})\n", c(&registry), c(&origin));
   if registry.starts_with("http://registry.npmjs.org") {
     problems.push("registry uses http:// for registry.npmjs.org, which serves https only: `npm config set registry https://registry.npmjs.org/`".into());
   }
-  for s in shown(&config, |k| k.starts_with('@') && k.ends_with(":registry")) {
-    line(&mut out, s, &redactor);
+  for s in shown(config, |k| k.starts_with('@') && k.ends_with(":registry")) {
+    line(&mut out, s, s.value, r);
   }
 
-  let _ = writeln!(out, "\nauth:");
+  out.push_ours("\nauth:\n");
   let mut any_auth = false;
-  for s in shown(&config, is_auth_key) {
+  for s in shown(config, is_auth_key) {
     any_auth = true;
     // A `${VAR}` reference is shown as written; a literal secret never is.
-    let shown_value = if s.entry.raw.contains("${") {
-      redactor.clean(&s.entry.raw)
-    } else if s.key.ends_with(":username") {
-      redactor.clean(s.value)
+    let value = if s.entry.raw.contains("${") || s.key.ends_with(":username") {
+      if s.entry.raw.contains("${") {
+        s.entry.raw.as_str()
+      } else {
+        s.value
+      }
     } else {
-      "(set, hidden)".to_owned()
+      "(set, hidden)"
     };
-
-    let _ = writeln!(out, "  {} = {shown_value}  ({})", s.key, s.origin());
+    line(&mut out, s, value, r);
     for var in &s.entry.vars {
       if var.state != VarState::Set && !var.optional {
         let how = if var.state == VarState::Unset {
@@ -135,7 +146,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     }
   }
   if !any_auth {
-    let _ = writeln!(out, "  (no credentials in any layer)");
+    out.push_ours("  (no credentials in any layer)\n");
   }
   for name in ["NPM_TOKEN", "NODE_AUTH_TOKEN"] {
     let state = match env.get_os(name) {
@@ -143,16 +154,14 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
       Some(v) if v.is_empty() => "empty",
       Some(_) => "set",
     };
-    let _ = writeln!(out, "  {name}: {state}");
+    say!(out, "  {}: {}\n", Clean::ours(name), Clean::ours(state));
   }
 
-  let _ = writeln!(out, "\nproxy:");
+  out.push_ours("\nproxy:\n");
   let mut any_proxy = false;
-  for s in shown(&config, |k| {
-    matches!(k, "proxy" | "https-proxy" | "noproxy")
-  }) {
+  for s in shown(config, |k| matches!(k, "proxy" | "https-proxy" | "noproxy")) {
     any_proxy = true;
-    line(&mut out, s, &redactor);
+    line(&mut out, s, s.value, r);
   }
   for name in [
     "HTTPS_PROXY",
@@ -164,20 +173,20 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
   ] {
     if let Some(v) = env.get(name).filter(|v| !v.is_empty()) {
       any_proxy = true;
-      let _ = writeln!(out, "  {name} = {}  (environment)", redactor.clean(v));
+      say!(out, "  {} = {}  (environment)\n", Clean::ours(name), c(v));
     }
   }
   if !any_proxy {
-    let _ = writeln!(out, "  (none)");
+    out.push_ours("  (none)\n");
   }
   if let Some(proxy) = ctx.proxy_for(&registry) {
-    let shown_url = redactor.clean(&proxy.url);
+    let shown_url = c(&proxy.url);
     if !proxy.url.contains("://") {
       problems.push(format!(
         "{} = {shown_url} ({}) is not a URL: it must start with http://",
         proxy.key, proxy.origin
       ));
-    } else if let Some(host) = context::host_of(&proxy.url) {
+    } else if let Some(host) = url::host_of(&proxy.url) {
       let address = if host.contains(':') && !host.ends_with(']') {
         host.clone()
       } else {
@@ -192,21 +201,16 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     }
   }
 
-  let _ = writeln!(out, "\nTLS:");
-  for s in shown(&config, |k| {
+  out.push_ours("\nTLS:\n");
+  for s in shown(config, |k| {
     matches!(k, "cafile" | "ca" | "strict-ssl" | "cert" | "key")
   }) {
-    let _ = writeln!(
-      out,
-      "  {} = {}  ({})",
-      s.key,
-      if s.key == "key" || s.key == "ca" {
-        "(set)"
-      } else {
-        s.value
-      },
-      s.origin()
-    );
+    let value = if s.key == "key" || s.key == "ca" {
+      "(set)"
+    } else {
+      s.value
+    };
+    line(&mut out, s, value, r);
     if s.key == "cafile" && !config.resolve_path(s.value).is_file() {
       problems.push(format!(
         "cafile = {} ({}) does not exist; npm ignores it silently and trusts only its defaults",
@@ -224,7 +228,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     "NODE_TLS_REJECT_UNAUTHORIZED",
   ] {
     if let Some(v) = env.get(name) {
-      let _ = writeln!(out, "  {name} = {v}  (environment)");
+      say!(out, "  {} = {}  (environment)\n", Clean::ours(name), c(v));
       if name == "NODE_EXTRA_CA_CERTS" && !v.is_empty() && !Path::new(v).is_file() {
         problems.push(format!("NODE_EXTRA_CA_CERTS = {v} does not exist"));
       }
@@ -237,38 +241,32 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
     }
   }
 
-  let live = Context::live("npm", &args, env, npm.as_deref(), &[]);
   let mut place = Vec::new();
-  if let Some(ci) = live.ci {
-    place.push(ci.to_owned());
+  if let Some(ci) = ctx.ci {
+    place.push(ci.name());
   }
-  if live.codespaces {
-    place.push("GitHub Codespaces".into());
+  if ctx.codespaces {
+    place.push("GitHub Codespaces");
   }
-  if live.devcontainer {
-    place.push("a container".into());
+  if ctx.devcontainer {
+    place.push("a container");
   }
-  let _ = writeln!(
-    out,
-    "\nenvironment: {}",
-    if place.is_empty() {
-      "a terminal, not CI".into()
-    } else {
-      place.join(", ")
-    }
-  );
+  let place = if place.is_empty() {
+    "a terminal, not CI".to_owned()
+  } else {
+    place.join(", ")
+  };
+  say!(out, "\nenvironment: {}\n", c(&place));
 
   if problems.is_empty() {
-    let _ = writeln!(out, "\nNo problems found.");
+    out.push_ours("\nNo problems found.\n");
   } else {
-    let _ = writeln!(out, "\nProblems:");
+    out.push_ours("\nProblems:\n");
     for (n, p) in problems.iter().enumerate() {
-      let _ = writeln!(out, "  {}. {}", n + 1, redactor.clean(p));
+      say!(out, "  {}. {}\n", n + 1, c(p));
     }
   }
-  // Values were cleaned one by one above; cleaning the whole text again would
-  // also mask the `${VAR}` names people need to see.
-  let _ = std::io::stdout().lock().write_all(out.as_bytes());
+  output::stdout(&out);
   i32::from(!problems.is_empty())
 }
 
@@ -289,14 +287,15 @@ fn shown(config: &Config, keep: impl Fn(&str) -> bool) -> Vec<Setting<'_>> {
     .collect()
 }
 
-/// `  key = value  (where it was set)`, the value redacted.
-fn line(out: &mut String, s: Setting<'_>, redactor: &crate::redact::Redactor) {
-  let _ = writeln!(
+/// `  key = value  (where it was set)`; key, value and place each cleaned
+/// on their own, so a `${VAR}` name stays readable.
+fn line(out: &mut Clean, s: Setting<'_>, value: &str, r: &Redactor) {
+  say!(
     out,
-    "  {} = {}  ({})",
-    s.key,
-    redactor.clean(s.value),
-    s.origin()
+    "  {} = {}  ({})\n",
+    r.clean(s.key),
+    r.clean(value),
+    r.clean(&s.origin())
   );
 }
 

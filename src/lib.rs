@@ -9,17 +9,24 @@
 //!    signals, and leave exactly as npm left.
 //! 4. `logs_dir`, `debug_log`, `evidence`: follow npm's own debug log while it runs and hand
 //!    each line to the diagnosis stage.
-//! 5. `line`, `transcript`: read npm's lines (live log, saved output, CI logs) into facts.
-//! 6. `env`, `npmrc`, `config`, `command`, `context`: what npm reads and what was typed.
-//! 7. `catalogue`, `signature`, `diagnose`, `advice`: decide causes and the steps that fit.
-//! 8. `redact`, `render`, `report`: say it, without leaking a secret.
-//! 9. `live` (the stage a run feeds) and `offline` (`--npmx-diagnose`, `--npmx-explain`).
+//! 5. `line`, `transcript`, `facts`, `shape`: read npm's lines (live log, saved output, CI
+//!    logs) once, into typed facts.
+//! 6. `env`, `npmrc`, `config`, `command`, `context`, `ci`, `product`, `url`: what npm reads,
+//!    what was typed, where it runs.
+//! 7. `causes` (one file per family, one entry per cause), `situation`, `diagnose`, `advice`:
+//!    decide causes and the steps that fit.
+//! 8. `redact`, `output`, `render`, `report`, `annotate`: say it, through one type that
+//!    cannot leak a secret or carry a control character.
+//! 9. `live` (the stage a run feeds), `offline` (`--npmx-diagnose`), `explain`
+//!    (`--npmx-explain`), `doctor` (`--npmx-doctor`).
 //!
+//! Dependencies point one way: facts → situation → causes/advice → diagnose → render.
 //! `main` ties them together; see docs/design.md for the decisions and why.
 
 mod advice;
+mod annotate;
 mod app;
-mod catalogue;
+mod causes;
 mod child;
 mod ci;
 mod command;
@@ -33,6 +40,8 @@ mod env;
 mod error;
 mod evidence;
 mod exit_status;
+mod explain;
+mod facts;
 mod line;
 mod live;
 mod locate;
@@ -41,13 +50,17 @@ mod mode;
 mod npmrc;
 mod offline;
 mod options;
+mod output;
+mod product;
 mod redact;
 mod render;
 mod report;
+mod shape;
 mod signals;
-mod signature;
+mod situation;
 mod time;
 mod transcript;
+mod url;
 
 pub use crate::app::main;
 
@@ -58,18 +71,30 @@ pub mod testing {
 
   /// The cause ids npmx finds in a saved npm output (`--npmx-diagnose`).
   pub fn diagnose_text(text: &str) -> Vec<&'static str> {
-    crate::offline::diagnose_text(text)
+    crate::offline::diagnose_text(text, Default::default())
       .0
+      .found
       .iter()
       .map(|d| d.cause.id)
       .collect()
   }
 
-  /// The README's cause table, generated from the catalogue (`tests/readme.rs`).
+  /// The README's cause table, generated from the causes (`tests/readme.rs`).
   pub fn cause_table_markdown() -> String {
     let mut out = String::from("| id | npm codes | what it means |\n|---|---|---|\n");
-    for cause in crate::catalogue::CAUSES {
-      let codes: Vec<String> = cause.codes.iter().map(|c| format!("`{c}`")).collect();
+    for cause in crate::causes::all() {
+      let mut codes: Vec<String> = cause.own_codes().iter().map(|c| format!("`{c}`")).collect();
+      let over: Vec<String> = cause
+        .takes_over()
+        .iter()
+        .map(|c| format!("`{}`", c.id))
+        .collect();
+      if !over.is_empty() {
+        codes.push(format!(
+          "(and those of {} when the situation says so)",
+          over.join(", ")
+        ));
+      }
       out.push_str(&format!(
         "| `{}` | {} | {} |\n",
         cause.id,

@@ -4,36 +4,46 @@
 
 use std::{
   ffi::OsString,
-  io::{IsTerminal, Write},
+  io::IsTerminal,
   os::unix::process::ExitStatusExt,
   path::PathBuf,
+  sync::{Arc, Mutex},
 };
 
 use crate::{
-  Env, Evidence, Observer, ci,
+  Env, Evidence, Observer, annotate,
+  config::Config,
   context::Context,
   diagnose::{self, Diagnosis},
-  line, render, report,
+  line, output,
+  redact::Redactor,
+  render, report,
   transcript::Transcript,
 };
+
+/// The configuration read once per run: by whoever needs it first (finding
+/// npm's log directory, usually), and handed on to the diagnosis.
+pub(crate) type SharedConfig = Arc<Mutex<Option<Config>>>;
 
 pub(crate) struct Live {
   program: String,
   args: Vec<OsString>,
   env: Env,
   npm: PathBuf,
+  config: SharedConfig,
   report: Option<PathBuf>,
   transcript: Transcript,
-  spoken: Option<(Vec<Diagnosis>, crate::redact::Redactor)>,
+  spoken: Option<(Vec<Diagnosis>, Redactor)>,
 }
 
 impl Live {
-  pub(crate) fn new(program: &str, env: &Env, npm: PathBuf) -> Live {
+  pub(crate) fn new(program: &str, env: &Env, npm: PathBuf, config: SharedConfig) -> Live {
     Live {
       program: program.to_owned(),
       args: Vec::new(),
       env: env.clone(),
       npm,
+      config,
       report: env
         .get_os("NPMX_REPORT")
         .filter(|p| !p.is_empty())
@@ -43,6 +53,15 @@ impl Live {
     }
   }
 
+  /// The run's configuration: the one already read, else read now.
+  fn config(&self) -> Config {
+    let read = self.config.lock().ok().and_then(|mut c| c.take());
+    read.unwrap_or_else(|| {
+      let cwd = std::env::current_dir().unwrap_or_default();
+      Config::load(&self.args, &self.env, &cwd, Some(&self.npm))
+    })
+  }
+
   /// Diagnoses and prints, once.
   fn speak(&mut self, succeeded: bool) {
     if self.spoken.is_some() {
@@ -50,12 +69,12 @@ impl Live {
     }
     let facts = self.transcript.facts();
     let worth_a_look = !facts.blocks.is_empty() || !facts.notices.is_empty();
-    let (diagnoses, redactor, silent) = if worth_a_look {
+    let (diagnoses, redactor, ci, silent) = if worth_a_look {
       let ctx = Context::live(
         &self.program,
         &self.args,
         &self.env,
-        Some(&self.npm),
+        self.config(),
         &facts.config_files,
       );
       // `--silent` / `loglevel=silent`: npm prints nothing, and neither does
@@ -65,20 +84,16 @@ impl Live {
         .as_ref()
         .and_then(|c| c.get("loglevel"))
         .is_some_and(|l| l.value == "silent");
-      let redactor = ctx.redactor();
-      (
-        diagnose::diagnose(&facts, &ctx, succeeded),
-        redactor,
-        silent,
-      )
+      let found = diagnose::diagnose(&facts, &ctx, succeeded);
+      (found, ctx.redactor, ctx.ci, silent)
     } else {
-      (Vec::new(), Default::default(), false)
+      (Vec::new(), Redactor::default(), None, false)
     };
     if !diagnoses.is_empty() && !silent {
       let style = render::Style::for_stream(std::io::stderr().is_terminal(), &self.env);
       let text = render::render(&diagnoses, style, &redactor);
-      let text = ci::decorate(text, &diagnoses, &self.env, &redactor);
-      let _ = std::io::stderr().lock().write_all(text.as_bytes());
+      let text = annotate::decorate(text, &diagnoses, ci, &self.env, &redactor);
+      output::stderr(&text);
     }
     self.spoken = Some((diagnoses, redactor));
   }
@@ -98,7 +113,8 @@ impl Observer for Live {
         self.speak(status.success());
         if let (Some(path), Some((diagnoses, redactor))) = (&self.report, &self.spoken) {
           let code = status.code().or_else(|| status.signal().map(|s| 128 + s));
-          report::write(path, &report::to_json(code, diagnoses, redactor));
+          let json = report::to_json(code, diagnoses, redactor);
+          report::write(path, &json, redactor);
         }
       }
     }
@@ -119,7 +135,12 @@ mod tests {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let env = Env::from_pairs([("NPMX_REPORT", report.to_str().unwrap())]);
-    let mut live = Live::new("npm", &env, "/nonexistent/npm".into());
+    let mut live = Live::new(
+      "npm",
+      &env,
+      "/nonexistent/npm".into(),
+      SharedConfig::default(),
+    );
     live.observe(Evidence::Exited(ExitStatus::from_raw(1 << 8)));
     let json: serde_json::Value =
       serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();

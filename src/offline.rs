@@ -1,21 +1,22 @@
-//! The two modes that never run npm: `--npmx-diagnose [FILE]` reads a saved
-//! npm output, CI log or debug log; `--npmx-explain ID|CODE` explains a cause
-//! or lists the causes behind an npm code, like `rustc --explain`.
+//! `--npmx-diagnose [FILE]`: a saved npm output, CI log or debug log,
+//! diagnosed without running npm.
 
 use std::{
-  io::{IsTerminal, Read, Write},
+  io::{IsTerminal, Read},
   path::Path,
 };
 
 use crate::{
   Env, Error,
-  catalogue::{self, Cause},
+  config::Config,
   context::Context,
   diagnose::{self, Diagnosis},
+  facts::Facts,
   line,
+  output::{self, Clean},
   redact::{self, Redactor},
   render, report,
-  transcript::{Facts, Transcript},
+  transcript::Transcript,
 };
 
 /// Reads the input and prints what it finds. Exit: 0 found, 1 not, 2 unreadable.
@@ -27,38 +28,43 @@ pub(crate) fn diagnose_input(file: Option<&Path>, env: &Env) -> Result<i32, Erro
   };
   let what = file.map_or("standard input".to_owned(), |p| p.display().to_string());
   read.map_err(|source| Error::Input { what, source })?;
-  let (diagnoses, facts) = diagnose_text(&String::from_utf8_lossy(&bytes));
+  // Nothing of this machine describes a saved log, but this machine's
+  // secrets are still masked if the pasted text holds them.
+  let cwd = std::env::current_dir().unwrap_or_default();
+  let redactor = Context::local(Config::load(&[], env, &cwd, None), env).redactor;
+  let (diagnoses, facts) = diagnose_text(&String::from_utf8_lossy(&bytes), redactor);
+  let redactor = &diagnoses.ctx.redactor;
   let style = render::Style::for_stream(std::io::stdout().is_terminal(), env);
-  let text = if diagnoses.is_empty() {
-    let note = if facts.blocks.is_empty() {
-      "no npm error found in the input"
+  let text = if diagnoses.found.is_empty() {
+    if facts.blocks.is_empty() {
+      Clean::ours("npmx: no npm error found in the input\n")
     } else {
-      "npm failed, but npmx knows no cause for this error"
-    };
-    format!("npmx: {note}\n")
+      Clean::ours("npmx: npm failed, but npmx knows no cause for this error\n")
+    }
   } else {
-    render::render(&diagnoses, style, &Redactor::default())
-      .trim_start()
-      .to_owned()
+    // The blank line that sets npmx apart from npm's output is not needed here.
+    render::render(&diagnoses.found, style, redactor).trim_start()
   };
-  let _ = std::io::stdout().lock().write_all(text.as_bytes());
+  output::stdout(&text);
   if let Some(path) = env.get_os("NPMX_REPORT").filter(|p| !p.is_empty()) {
-    report::write(
-      Path::new(path),
-      &report::to_json(None, &diagnoses, &Redactor::default()),
-    );
+    let json = report::to_json(None, &diagnoses.found, redactor);
+    report::write(Path::new(path), &json, redactor);
   }
-  Ok(if diagnoses.is_empty() { 1 } else { 0 })
+  Ok(if diagnoses.found.is_empty() { 1 } else { 0 })
+}
+
+/// What a saved text shows, and the context it was read in.
+pub(crate) struct Offline {
+  pub(crate) found: Vec<Diagnosis>,
+  pub(crate) ctx: Context,
 }
 
 /// Diagnoses saved text of any of npm's formats.
-pub(crate) fn diagnose_text(text: &str) -> (Vec<Diagnosis>, Facts) {
+pub(crate) fn diagnose_text(text: &str, redactor: Redactor) -> (Offline, Facts) {
   let facts = read(text);
-  let ctx = Context::offline(facts.argv.as_deref());
-  (
-    diagnose::diagnose(&facts, &ctx, facts.blocks.is_empty()),
-    facts,
-  )
+  let ctx = Context::offline(facts.argv.as_deref(), redactor);
+  let found = diagnose::diagnose(&facts, &ctx, facts.blocks.is_empty());
+  (Offline { found, ctx }, facts)
 }
 
 fn read(text: &str) -> Facts {
@@ -171,69 +177,17 @@ fn json_errors(text: &str) -> Vec<Vec<line::NpmLine>> {
   found
 }
 
-/// `--npmx-explain`: exit 0 when the topic is known, 1 when not.
-pub(crate) fn explain(topic: &str) -> i32 {
-  let mut out = String::new();
-  if let Some(cause) = catalogue::find(topic) {
-    explain_cause(&mut out, cause, true);
-  } else {
-    let causes = catalogue::with_code(topic);
-    if causes.is_empty() {
-      let ids: Vec<_> = catalogue::CAUSES.iter().map(|c| c.id).collect();
-      let _ = writeln!(
-        std::io::stderr(),
-        "npmx: no cause or npm code named {topic:?}; causes: {}",
-        ids.join(", ")
-      );
-      return 1;
-    }
-    let code = topic.to_ascii_uppercase();
-    out.push_str(&format!(
-      "npm's {code} can mean any of {} causes. How to tell them apart:\n\n",
-      causes.len()
-    ));
-    for cause in causes {
-      explain_cause(&mut out, cause, false);
-    }
-  }
-  let _ = std::io::stdout().lock().write_all(out.as_bytes());
-  0
-}
-
-fn explain_cause(out: &mut String, cause: &Cause, full: bool) {
-  out.push_str(&format!("{} [{}]\n", cause.title, cause.id));
-  out.push_str(&format!("  Tell: {}\n", cause.tell));
-  if full {
-    out.push_str(&format!("  Codes: {}\n\n", cause.codes.join(", ")));
-    for line in textwrap(cause.explain, 96) {
-      out.push_str(&format!("  {line}\n"));
-    }
-  }
-  out.push('\n');
-}
-
-fn textwrap(text: &str, width: usize) -> Vec<String> {
-  let mut lines = vec![String::new()];
-  for word in text.split_whitespace() {
-    let line = lines.last_mut().unwrap();
-    if !line.is_empty() && line.len() + 1 + word.len() > width {
-      lines.push(word.to_owned());
-    } else {
-      if !line.is_empty() {
-        line.push(' ');
-      }
-      line.push_str(word);
-    }
-  }
-  lines
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
 
   fn ids(text: &str) -> Vec<&'static str> {
-    diagnose_text(text).0.iter().map(|d| d.cause.id).collect()
+    diagnose_text(text, Redactor::default())
+      .0
+      .found
+      .iter()
+      .map(|d| d.cause.id)
+      .collect()
   }
 
   #[test]

@@ -11,6 +11,8 @@ use std::{borrow::Cow, sync::LazyLock};
 
 use regex::{Regex, RegexSet};
 
+use crate::output::Clean;
+
 const MASK: &str = "***";
 
 #[derive(Clone, Debug, Default)]
@@ -32,14 +34,15 @@ impl Redactor {
   }
 
   /// Text fit to print: secrets masked, control characters made visible.
-  pub(crate) fn clean(&self, text: &str) -> String {
+  /// The only way (besides npmx's own literals) to make a [`Clean`].
+  pub(crate) fn clean(&self, text: &str) -> Clean {
     let mut text = neutralise(text).into_owned();
     for secret in &self.known {
       if text.contains(secret.as_str()) {
         text = text.replace(secret.as_str(), MASK);
       }
     }
-    mask_patterns(&text).into_owned()
+    Clean::redacted(mask_patterns(&text).into_owned())
   }
 }
 
@@ -195,21 +198,24 @@ mod tests {
       ),
     ];
     for (input, want) in cases {
-      assert_eq!(r.clean(input), want, "{input}");
+      assert_eq!(r.clean(input).as_str(), want, "{input}");
     }
   }
 
   #[test]
   fn hostile_text_is_neutralised() {
     let r = Redactor::default();
-    assert_eq!(r.clean("red \u{1b}[31mtext\u{1b}[0m"), "red text");
-    assert_eq!(r.clean("title \u{1b}]0;pwned\u{7}done"), "title done");
+    assert_eq!(r.clean("red \u{1b}[31mtext\u{1b}[0m").as_str(), "red text");
     assert_eq!(
-      r.clean("bell\u{7} cr\r nul\u{0}"),
+      r.clean("title \u{1b}]0;pwned\u{7}done").as_str(),
+      "title done"
+    );
+    assert_eq!(
+      r.clean("bell\u{7} cr\r nul\u{0}").as_str(),
       "bell\\u{7} cr\\u{d} nul\\u{0}"
     );
-    assert_eq!(r.clean("abc\u{202e}fed"), "abc\\u{202e}fed");
-    assert_eq!(r.clean("tab\tand\nnewline"), "tab\tand\nnewline");
+    assert_eq!(r.clean("abc\u{202e}fed").as_str(), "abc\\u{202e}fed");
+    assert_eq!(r.clean("tab\tand\nnewline").as_str(), "tab\tand\nnewline");
   }
 
   #[test]

@@ -10,11 +10,11 @@
 //! Colour only helps the eye; the text reads the same without it. Everything
 //! goes through the redactor on the way out.
 
-use std::fmt::Write;
-
-use owo_colors::OwoColorize;
-
-use crate::{diagnose::Diagnosis, redact::Redactor};
+use crate::{
+  diagnose::Diagnosis,
+  output::{Clean, Paint, clean},
+  redact::Redactor,
+};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Style {
@@ -42,133 +42,67 @@ impl Style {
 
 const WIDTH: usize = 100;
 
-pub(crate) fn render(diagnoses: &[Diagnosis], style: Style, redactor: &Redactor) -> String {
-  let mut out = String::new();
-  if diagnoses.is_empty() {
+pub(crate) fn render(diagnoses: &[Diagnosis], style: Style, redactor: &Redactor) -> Clean {
+  let mut out = Clean::default();
+  let Some(first) = diagnoses.first() else {
     return out;
-  }
-  out.push('\n');
-  if diagnoses.len() > 1 && !diagnoses[0].warning {
-    let line = format!(
-      "npmx: {} causes fit this failure; the most likely first.",
+  };
+  let paint = |text: Clean, paint: Paint| if style.color { text.paint(paint) } else { text };
+  let ours = |text: &str| redactor.clean(text);
+  out.push_ours("\n");
+  if diagnoses.len() > 1 && !first.warning {
+    let line = clean!(
+      "npmx: {} causes fit this failure; the most likely first.\n",
       diagnoses.len()
     );
-    let _ = writeln!(out, "{}", paint(&line, style, Paint::Heading));
+    out.push(&paint(line, Paint::Heading));
   }
   for (index, d) in diagnoses.iter().enumerate() {
     if index > 0 {
-      out.push('\n');
+      out.push_ours("\n");
     }
-    let label = if d.warning {
-      "npmx: warning: "
+    let (label, color) = if d.warning {
+      ("npmx: warning: ", Paint::Warning)
     } else {
-      "npmx: "
+      ("npmx: ", Paint::Heading)
     };
-    let heading = format!("{label}{} [{}]", d.cause.title, d.cause.id);
-    let _ = writeln!(
-      out,
-      "{}",
-      paint(
-        &heading,
-        style,
-        if d.warning {
-          Paint::Warning
-        } else {
-          Paint::Heading
-        }
-      )
-    );
+    let heading = ours(&format!("{label}{} [{}]", d.cause.title, d.cause.id));
+    out.push(&paint(heading, color));
+    out.push_ours("\n");
     let shown = if style.verbose {
       d.evidence.len()
     } else {
       1.min(d.evidence.len())
     };
     for fact in d.evidence.iter().take(shown) {
-      for line in wrap(&redactor.clean(fact), WIDTH - 2) {
-        let _ = writeln!(out, "  {}", paint(&line, style, Paint::Evidence));
+      for line in redactor.clean(fact).wrap(WIDTH - 2) {
+        out.push(&clean!("  {}\n", paint(line, Paint::Dim)));
       }
     }
     for (n, step) in d.steps.iter().enumerate() {
-      let marker = format!("{}. ", n + 1);
-      for (i, line) in wrap(&redactor.clean(&step.text), WIDTH - 5)
+      let marker = ours(&format!("{}. ", n + 1));
+      let indent = ours(&" ".repeat(marker.as_str().len()));
+      for (i, line) in redactor
+        .clean(&step.text)
+        .wrap(WIDTH - 5)
         .into_iter()
         .enumerate()
       {
-        let lead = if i == 0 {
-          marker.clone()
-        } else {
-          " ".repeat(marker.len())
-        };
-        let _ = writeln!(out, "  {lead}{line}");
+        let lead = if i == 0 { &marker } else { &indent };
+        out.push(&clean!("  {}{}\n", lead, line));
       }
       if let Some(command) = &step.command {
-        let _ = writeln!(
-          out,
-          "       {}",
-          paint(&redactor.clean(command), style, Paint::Command)
-        );
+        out.push(&clean!(
+          "       {}\n",
+          paint(redactor.clean(command), Paint::Command)
+        ));
       }
     }
   }
-  let more = format!(
+  let more = ours(&format!(
     "npmx: more with `npmx --npmx-explain {}`",
-    diagnoses[0].cause.id
-  );
-  let _ = writeln!(out, "{}", paint(&more, style, Paint::Dim));
+    first.cause.id
+  ));
+  out.push(&clean!("{}\n", paint(more, Paint::Dim)));
   out
-}
-
-enum Paint {
-  Heading,
-  Warning,
-  Evidence,
-  Command,
-  Dim,
-}
-
-fn paint(text: &str, style: Style, paint: Paint) -> String {
-  if !style.color {
-    return text.to_owned();
-  }
-  match paint {
-    Paint::Heading => text.bold().red().to_string(),
-    Paint::Warning => text.bold().yellow().to_string(),
-    Paint::Evidence => text.dimmed().to_string(),
-    Paint::Command => text.cyan().to_string(),
-    Paint::Dim => text.dimmed().to_string(),
-  }
-}
-
-/// Word wrap for prose; a word longer than the width stays whole.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-  let mut lines = Vec::new();
-  for paragraph in text.split('\n') {
-    let mut line = String::new();
-    for word in paragraph.split_whitespace() {
-      if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-        lines.push(std::mem::take(&mut line));
-      }
-      if !line.is_empty() {
-        line.push(' ');
-      }
-      line.push_str(word);
-    }
-    lines.push(line);
-  }
-  lines
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn wraps_prose_at_word_boundaries() {
-    let text = "one two three four five";
-    assert_eq!(wrap(text, 9), ["one two", "three", "four five"]);
-    assert_eq!(
-      wrap("https://a-very-long-url.example/path", 10),
-      ["https://a-very-long-url.example/path"]
-    );
-  }
 }

@@ -13,7 +13,11 @@
 
 use serde::Serialize;
 
-use crate::{diagnose::Diagnosis, redact::Redactor};
+use crate::{
+  diagnose::Diagnosis,
+  output::{self, Clean},
+  redact::Redactor,
+};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -24,24 +28,24 @@ struct Report<'a> {
 #[derive(Serialize)]
 struct Entry<'a> {
   id: &'a str,
-  code: Option<String>,
+  code: Option<Clean>,
   title: &'a str,
-  summary: String,
+  summary: Clean,
   steps: Vec<StepEntry>,
-  evidence: Vec<String>,
+  evidence: Vec<Clean>,
 }
 
 #[derive(Serialize)]
 struct StepEntry {
-  text: String,
-  command: Option<String>,
+  text: Clean,
+  command: Option<Clean>,
 }
 
 pub(crate) fn to_json(
   exit_code: Option<i32>,
   diagnoses: &[Diagnosis],
   redactor: &Redactor,
-) -> String {
+) -> Clean {
   let clean = |s: &str| redactor.clean(s);
   let report = Report {
     exit_code,
@@ -64,20 +68,18 @@ pub(crate) fn to_json(
       })
       .collect(),
   };
-  let mut json = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
-  json.push('\n');
-  json
+  // Every string in it is clean or npmx's own; JSON escapes the rest.
+  output::json(&report)
 }
 
 /// Writes the report; a failure to write is npmx's problem, reported on
 /// stderr, and never changes npm's exit code.
-pub(crate) fn write(path: &std::path::Path, json: &str) {
-  if let Err(error) = std::fs::write(path, json) {
-    use std::io::Write;
-    let _ = writeln!(
-      std::io::stderr(),
-      "npmx: cannot write the report to {}: {error}",
+pub(crate) fn write(path: &std::path::Path, json: &Clean, redactor: &Redactor) {
+  if let Err(error) = output::write_file(path, json, false) {
+    let message = redactor.clean(&format!(
+      "npmx: cannot write the report to {}: {error}\n",
       path.display()
-    );
+    ));
+    output::stderr(&message);
   }
 }

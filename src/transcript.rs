@@ -18,7 +18,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::line::{Level, NpmLine};
+use crate::{
+  facts::{self, CLOSING, Facts},
+  line::{Level, NpmLine},
+  shape::Shape,
+};
 
 /// One input line, as far as the transcript cares.
 #[derive(Clone, Debug)]
@@ -35,102 +39,12 @@ pub(crate) struct Transcript {
   items: Vec<Item>,
   /// The last npm line closed an error block.
   block_closed: bool,
+  shape: Shape,
 }
-
-/// One failed request, from npm's summary line `<status> <text> - <METHOD> <url>[ - <reason>]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct HttpError {
-  pub(crate) status: u16,
-  pub(crate) status_text: String,
-  pub(crate) method: Option<String>,
-  pub(crate) url: Option<String>,
-  /// The registry's own words (the body's `error` field).
-  pub(crate) reason: Option<String>,
-}
-
-/// An `http fetch` line: a request npm made, and how it ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Fetch {
-  pub(crate) method: String,
-  pub(crate) status: Option<u16>,
-  pub(crate) url: String,
-  /// `attempt 1 failed with ECONNREFUSED`
-  pub(crate) failed_with: Option<String>,
-}
-
-/// One npm error block, understood.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Block {
-  pub(crate) code: Option<String>,
-  pub(crate) syscall: Option<String>,
-  pub(crate) errno: Option<String>,
-  pub(crate) http: Option<HttpError>,
-  /// The block's text after its code/syscall/errno lines, line by line.
-  pub(crate) lines: Vec<String>,
-  /// Those lines joined with single spaces: npm hard-wrapped its hints up to
-  /// 11.11.0, so phrases are matched on this.
-  pub(crate) text: String,
-  /// The file a filesystem error is about (npm's `path` line).
-  pub(crate) path: Option<String>,
-  /// The URL the failure is about, from wherever the block names it.
-  pub(crate) url: Option<String>,
-  /// What the registry asked for in `WWW-Authenticate` (`Unable to authenticate, need: …`).
-  pub(crate) challenge: Option<String>,
-  /// npm closed the block ("A complete log of this run …").
-  pub(crate) closed: bool,
-  /// Closed with a "complete log" line whose path is not npm's log-file name:
-  /// a script's imitation of npm's block.
-  pub(crate) imitation: bool,
-  /// The text is npm's network failure sentence (`request to <url> failed, reason: …`).
-  pub(crate) fetch_error: bool,
-}
-
-/// npm's debug-log file name, in every version since 5: `…/2026-01-01T00_00_00_000Z-debug-0.log`.
-static LOG_PATH: LazyLock<Regex> = LazyLock::new(|| {
-  Regex::new(r"\d{4}-\d\d-\d\dT\d\d_\d\d_\d\d_\d{3}Z-debug(?:-\d+)?\.log\s*$").unwrap()
-});
-
-/// npm's fetch failure, in every version's words.
-static FETCH_ERROR: LazyLock<Regex> =
-  LazyLock::new(|| Regex::new(r"request to https?://\S+ failed, reason: ").unwrap());
-
-/// Everything a transcript says.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Facts {
-  /// npm's own error blocks, in order. Usually one.
-  pub(crate) blocks: Vec<Block>,
-  pub(crate) notices: Vec<String>,
-  pub(crate) warnings: Vec<String>,
-  pub(crate) fetches: Vec<Fetch>,
-  pub(crate) npm_version: Option<String>,
-  pub(crate) node_version: Option<String>,
-  /// npm's arguments as its debug log records them.
-  pub(crate) argv: Option<Vec<String>>,
-  /// The config files npm loaded (`silly config load:file:`).
-  pub(crate) config_files: Vec<String>,
-  /// `verbose exit N`.
-  pub(crate) exit_code: Option<i32>,
-  /// `verbose oidc …` / `silly oidc …`: why trusted publishing did not happen.
-  pub(crate) oidc: Vec<String>,
-  pub(crate) pkgid: Option<String>,
-  pub(crate) cwd: Option<String>,
-}
-
-impl Facts {
-  /// The block npm ended on.
-  #[cfg(test)]
-  pub(crate) fn last_block(&self) -> Option<&Block> {
-    self.blocks.last()
-  }
-}
-
-const CLOSING: [&str; 2] = [
-  "A complete log of this run can be found in",
-  "Log files were not written",
-];
 
 impl Transcript {
   pub(crate) fn push_npm(&mut self, line: NpmLine) {
+    self.shape.observe(&line.text);
     if line.level == Level::Error {
       self.block_closed = CLOSING.iter().any(|c| line.text.starts_with(c));
     }
@@ -141,6 +55,7 @@ impl Transcript {
 
   /// A line that is not npm's (saved output only).
   pub(crate) fn push_other(&mut self, line: &str) {
+    self.shape.observe(line);
     // npm ≤ 10.5 printed a bare empty line inside its block, before the
     // closing sentence; an empty line separates nothing.
     if line.trim().is_empty() {
@@ -164,7 +79,10 @@ impl Transcript {
   }
 
   pub(crate) fn facts(&self) -> Facts {
-    let mut facts = Facts::default();
+    let mut facts = Facts {
+      shape: self.shape.clone(),
+      ..Facts::default()
+    };
     let mut after_banner = false;
     let mut current: Vec<&str> = Vec::new();
     for item in &self.items {
@@ -195,6 +113,7 @@ impl Transcript {
       }
     }
     close_block(&mut facts, &mut current, after_banner);
+    facts.finish();
     facts
   }
 }
@@ -232,7 +151,7 @@ fn note(facts: &mut Facts, line: &NpmLine) {
   match line.level {
     Level::Notice => facts.notices.push(text.to_owned()),
     Level::Warn => facts.warnings.push(text.to_owned()),
-    Level::Http => facts.fetches.extend(parse_fetch(text)),
+    Level::Http => facts.fetches.extend(facts::parse_fetch(text)),
     Level::Info => {
       if let Some(v) = text.strip_prefix("using npm@") {
         facts.npm_version = Some(v.trim().to_owned());
@@ -270,27 +189,11 @@ fn note(facts: &mut Facts, line: &NpmLine) {
   }
 }
 
-fn parse_fetch(text: &str) -> Option<Fetch> {
-  static FETCH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-      r"^fetch (GET|PUT|POST|DELETE|PATCH|HEAD) (?:(\d{3}) )?(\S+)(?:.*? failed with (\S+))?",
-    )
-    .unwrap()
-  });
-  let c = FETCH.captures(text)?;
-  Some(Fetch {
-    method: c[1].to_owned(),
-    status: c.get(2).and_then(|s| s.as_str().parse().ok()),
-    url: c[3].to_owned(),
-    failed_with: c.get(4).map(|m| m.as_str().to_owned()),
-  })
-}
-
 fn close_block(facts: &mut Facts, current: &mut Vec<&str>, after_banner: bool) {
   if current.is_empty() {
     return;
   }
-  let block = parse_block(current);
+  let block = facts::parse_block(current);
   current.clear();
   // After a script banner only a block npm itself closed is npm's; and a
   // closing line that names no real log file is nobody's but a script's.
@@ -300,145 +203,6 @@ fn close_block(facts: &mut Facts, current: &mut Vec<&str>, after_banner: bool) {
   if block.code.is_some() || block.http.is_some() || block.fetch_error || block.closed {
     facts.blocks.push(block);
   }
-}
-
-fn parse_block(lines: &[&str]) -> Block {
-  let mut block = Block::default();
-  // The last `code` line is npm's; a script's imitation can only come earlier.
-  let start = lines
-    .iter()
-    .rposition(|l| l.starts_with("code "))
-    .unwrap_or(0);
-  for (i, line) in lines.iter().enumerate().skip(start) {
-    // The first word only: pasted logs trail timestamps and noise.
-    let word = |v: &str| v.split_whitespace().next().unwrap_or("").to_owned();
-    if i == start && line.starts_with("code ") {
-      block.code = Some(word(&line["code ".len()..]));
-    } else if let Some(v) = line
-      .strip_prefix("syscall ")
-      .filter(|_| block.syscall.is_none())
-    {
-      block.syscall = Some(word(v));
-    } else if let Some(v) = line
-      .strip_prefix("errno ")
-      .filter(|_| block.errno.is_none())
-    {
-      block.errno = Some(word(v));
-    } else if let Some(v) = line.strip_prefix("path ").filter(|_| block.path.is_none()) {
-      block.path = Some(v.trim().to_owned());
-    } else if CLOSING.iter().any(|c| line.starts_with(c)) {
-      block.closed = true;
-      let inline = line
-        .split_once("can be found in:")
-        .map(|(_, p)| p.trim())
-        .unwrap_or("");
-      let path = if inline.is_empty() {
-        lines.get(i + 1).map(|l| l.trim()).unwrap_or("")
-      } else {
-        inline
-      };
-      block.imitation = !path.is_empty() && !LOG_PATH.is_match(path);
-    } else {
-      block.lines.push((*line).to_owned());
-    }
-  }
-  // npm ≤ 6 printed the log path on its own line after the closing sentence.
-  if block.closed {
-    block
-      .lines
-      .retain(|l| !(l.trim_start().starts_with('/') && l.trim_end().ends_with(".log")));
-  }
-  // npm 6 printed no code line for some network errors; errno says the same.
-  if block.code.is_none() {
-    block.code = block
-      .errno
-      .clone()
-      .filter(|e| e.starts_with(|c: char| c.is_ascii_uppercase()));
-  }
-  block.text = join_words(&block.lines);
-  block.fetch_error = FETCH_ERROR.is_match(&block.text);
-  block.http = block.lines.iter().find_map(|l| parse_http(l));
-  block.challenge = challenge(&block.text);
-  block.url = block
-    .http
-    .as_ref()
-    .and_then(|h| h.url.clone())
-    .or_else(|| failing_url(&block.text));
-  block
-}
-
-fn join_words(lines: &[String]) -> String {
-  let mut text = String::new();
-  for word in lines.iter().flat_map(|l| l.split_whitespace()) {
-    if !text.is_empty() {
-      text.push(' ');
-    }
-    text.push_str(word);
-  }
-  text
-}
-
-/// `403 Forbidden - PUT https://r/x - reason`, after npm's title (`403 `), in
-/// every form npm has used: npm ≤ 5 `publish Failed PUT 403`, npm ≤ 6.5
-/// `403 Forbidden: pkg@latest`.
-pub(crate) fn parse_http(line: &str) -> Option<HttpError> {
-  static SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|\s)([1-5]\d\d) (.*?) - (GET|PUT|POST|DELETE|PATCH|HEAD) (\S+)(?: - (.*))?$")
-      .unwrap()
-  });
-  static OLD_PUBLISH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"publish Failed (PUT) ([1-5]\d\d)").unwrap());
-  static OLD_INSTALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[1-5]\d\d )?([1-5]\d\d) ([A-Za-z][A-Za-z ]*): (\S+@\S*)$").unwrap()
-  });
-  if let Some(c) = SUMMARY.captures(line) {
-    let status: u16 = c[1].parse().ok()?;
-    let text = c[2].trim();
-    let text = text.strip_prefix(&format!("{status} ")).unwrap_or(text);
-    return Some(HttpError {
-      status,
-      status_text: text.to_owned(),
-      method: Some(c[3].to_owned()),
-      url: Some(c[4].to_owned()),
-      reason: c
-        .get(5)
-        .map(|r| r.as_str().trim().to_owned())
-        .filter(|r| !r.is_empty()),
-    });
-  }
-  if let Some(c) = OLD_PUBLISH.captures(line) {
-    return Some(HttpError {
-      status: c[2].parse().ok()?,
-      method: Some(c[1].to_owned()),
-      ..HttpError::default()
-    });
-  }
-  let c = OLD_INSTALL.captures(line.trim())?;
-  Some(HttpError {
-    status: c[1].parse().ok()?,
-    status_text: c[2].to_owned(),
-    method: Some("GET".into()),
-    ..HttpError::default()
-  })
-}
-
-fn challenge(text: &str) -> Option<String> {
-  let (_, rest) = text.split_once("Unable to authenticate, need: ")?;
-  Some(rest.to_owned())
-}
-
-/// The URL npm says it failed on, in npm's own phrasings; never any URL the
-/// text happens to mention (npm's hints link to its website).
-fn failing_url(text: &str) -> Option<String> {
-  static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-      r"(?:request to|trying to fetch|network timeout at:?|logged in to|fetch (?:GET|PUT|POST)) (https?://[^\s'`,)]+)",
-    )
-    .unwrap()
-  });
-  URL
-    .captures(text)
-    .map(|c| c[1].trim_end_matches(['.', ':']).to_owned())
 }
 
 #[cfg(test)]
@@ -565,16 +329,5 @@ mod tests {
     );
     assert_eq!(block.url.as_deref(), Some("http://127.0.0.1:9/is-number"));
     assert!(block.closed);
-  }
-
-  #[test]
-  fn old_http_forms() {
-    assert_eq!(parse_http("publish Failed PUT 403").unwrap().status, 403);
-    let old = parse_http("403 Forbidden: cli-table@^0.3.1").unwrap();
-    assert_eq!((old.status, old.method.as_deref()), (403, Some("GET")));
-    let nexus =
-      parse_http("403 403 Requested item is quarantined - GET https://n/repository/x.tgz").unwrap();
-    assert_eq!(nexus.status_text, "Requested item is quarantined");
-    assert_eq!(nexus.reason, None);
   }
 }
