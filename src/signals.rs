@@ -24,9 +24,12 @@
 //! The handlers are installed before npm starts (a Ctrl-C in between must not
 //! kill npmx alone) and they are handlers, never `SIG_IGN`: exec resets handled
 //! signals to their defaults but keeps ignored ones ignored, and a `sh -c`
-//! lifecycle script cannot un-ignore a signal. Nothing is blocked either, since
-//! a blocked mask is inherited too. Ctrl-Z is left alone: npmx and npm stop and
-//! continue together as one job.
+//! lifecycle script cannot un-ignore a signal. The handled signals are blocked
+//! only while the handlers are being registered (so one arriving half-way
+//! waits rather than killing npmx alone) and unblocked before npm is spawned:
+//! a blocked mask is inherited across exec, and npm must start with the mask
+//! its caller gave npmx. Ctrl-Z is left alone: npmx and npm stop and continue
+//! together as one job.
 
 use std::{
   fs::File,
