@@ -9,6 +9,7 @@
 //! it was chosen. No step ever turns TLS verification off.
 
 use crate::{
+  ci::Ci,
   command::quote,
   context::{Context, Proxy},
   npmrc::VarState,
@@ -120,7 +121,11 @@ impl<'a> Advice<'a> {
     true
   }
 
+  /// `npm whoami` as a check — unless whoami is what just failed.
   pub(crate) fn whoami(&mut self, text: &str) {
+    if self.s.ran("whoami") {
+      return;
+    }
     let registry = self.s.registry();
     let cmd = if Product::of(&registry) == Product::Npmjs {
       "npm whoami".to_owned()
@@ -220,6 +225,26 @@ impl<'a> Advice<'a> {
     }
   }
 
+  /// A CI job with no token for the registry: how this CI system passes one.
+  pub(crate) fn ci_token(&mut self) {
+    let host = url::host_of(&self.s.registry()).unwrap_or_else(|| "<registry host>".into());
+    match self.s.ci() {
+      Some(Ci::GitHub) => self.say(format!(
+        "Give the job a token for {host}: with actions/setup-node, set `registry-url` (it writes an .npmrc that \
+         reads ${{NODE_AUTH_TOKEN}}) and give the npm step `env: NODE_AUTH_TOKEN: ${{{{ secrets.NPM_TOKEN }}}}`. An \
+         organisation secret must be granted to this repository, and a pull request from a fork gets no secrets."
+      )),
+      ci => {
+        let pass = ci.unwrap_or(Ci::Other).pass_secret("NPM_TOKEN");
+        self.say(format!(
+          "Give the {} job a token for {host}: add the line `//{host}/:_authToken=${{NPM_TOKEN}}` to the project \
+           .npmrc (the line, never the token itself), then {pass}.",
+          self.s.ci_name()
+        ));
+      }
+    }
+  }
+
   /// The two ways to publish from CI when the account or package requires 2FA.
   pub(crate) fn ci_publish_without_otp(&mut self) {
     let package = self.s.package_name().unwrap_or_else(|| "<package>".into());
@@ -289,6 +314,96 @@ impl<'a> Advice<'a> {
     true
   }
 
+  /// A saved log whose refusal names no host: find the host before logging
+  /// in anywhere. A bare `npm login` would log in to npmjs.com, which is the
+  /// wrong registry whenever a scope or the lockfile points elsewhere.
+  pub(crate) fn which_host(&mut self, status: &str) {
+    self.run(
+      format!(
+        "npm's message names no host: the {status} came from whichever registry served the request — npmjs.com, a \
+         registry a scope is mapped to (`@scope:registry`), or one package-lock.json's `resolved` URLs point at. \
+         See which (npm logs every request at --loglevel=http):"
+      ),
+      format!(
+        "{} --loglevel=http 2>&1 | grep -E 'fetch [A-Z]+ {status} '",
+        self.s.command_line()
+      ),
+    );
+    self.run(
+      "See the registries, scope mappings and token lines npm reads (tokens show as protected):",
+      "npm config list",
+    );
+    if !self.s.publishing() {
+      self.run(
+        "And the hosts package-lock.json fetches from:",
+        LOCKFILE_HOSTS,
+      );
+    }
+    self.say(
+      "Then log in to that host (`npm login --registry=https://<host>/`); a scope's registry needs its own \
+       `//<host>/:_authToken=` line. If the host is package-lock.json's and not your registry, re-resolve against \
+       yours: `npm install --replace-registry-host=always`.",
+    );
+  }
+
+  /// A scoped package asked of a registry other than npmjs.com because an
+  /// `.npmrc` maps the scope there: show the mapping and how to drop it.
+  /// True if said.
+  pub(crate) fn scope_mapping(&mut self) -> bool {
+    let Some(scope) = self
+      .s
+      .package_name()
+      .as_deref()
+      .and_then(url::scope_of)
+      .map(str::to_owned)
+    else {
+      return false;
+    };
+    let Some(failing) = self.s.request.url.clone() else {
+      return false;
+    };
+    // A tarball URL is more often the lockfile's than the config's.
+    if self.s.tarball() || Product::of(&failing) == Product::Npmjs {
+      return false;
+    }
+    let host = url::host_of(&failing).unwrap_or_default();
+    let key = format!("@{scope}:registry");
+    let setting = self.ctx.config.as_ref().and_then(|c| {
+      let s = c.get(&key)?;
+      Some((
+        s.value.to_owned(),
+        s.origin(),
+        crate::context::location_of(s),
+      ))
+    });
+    match setting {
+      Some((value, origin, location)) => {
+        self.note(format!("{key} = {value} from {origin}"));
+        let delete = match location {
+          Some(location) => format!("npm config delete {key} --location={location}"),
+          None => format!("npm config delete {key}"),
+        };
+        self.run(
+          format!(
+            "{origin} sends @{scope} packages to {host}. If they are public on npmjs.com (or that mapping is left \
+             over from another project), delete it:"
+          ),
+          delete,
+        );
+      }
+      // This machine's configuration does not map it: not a mapping.
+      None if self.ctx.config.is_some() => return false,
+      None => self.run(
+        format!(
+          "@{scope} packages were asked of {host}, so an .npmrc maps `{key}` there (often ~/.npmrc, left over from \
+           another project). See where; if @{scope}'s packages are public on npmjs.com, delete the mapping:"
+        ),
+        format!("npm config get {key} && npm config delete {key}"),
+      ),
+    }
+    true
+  }
+
   /// How to get rid of a proxy setting, where it is set.
   pub(crate) fn remove_proxy(&mut self, proxy: &Proxy) {
     match proxy.location {
@@ -324,6 +439,10 @@ impl<'a> Advice<'a> {
     }
   }
 }
+
+/// The hosts package-lock.json fetches from.
+pub(crate) const LOCKFILE_HOSTS: &str =
+  r#"grep -o '"resolved": "[^"]*' package-lock.json | cut -d/ -f3 | sort -u"#;
 
 /// A path for the shell: `~/…` stays expandable, anything else is quoted.
 pub(crate) fn quote_path(path: &str) -> String {

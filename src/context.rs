@@ -304,7 +304,7 @@ impl Context {
   }
 }
 
-fn location_of(setting: Setting<'_>) -> Option<&'static str> {
+pub(crate) fn location_of(setting: Setting<'_>) -> Option<&'static str> {
   use crate::config::Source;
   match setting.layer.source {
     Source::Project => Some("project"),

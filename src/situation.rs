@@ -164,6 +164,33 @@ impl<'a> Situation<'a> {
     self.ctx.package.as_ref().and_then(|p| p.name.clone())
   }
 
+  /// Whether anything says which host the failure is about: the failing
+  /// URL, npm's "logged in to <registry>", or this machine's configuration.
+  /// A saved log with a bare "401 Unauthorized" does not.
+  pub(crate) fn host_known(&self) -> bool {
+    self.request.url.is_some()
+      || self
+        .block
+        .is_some_and(|b| b.details.login_registry.is_some())
+      || self.ctx.config.is_some()
+  }
+
+  /// The failing URL is a tarball (`…/-/name-1.0.0.tgz`): for an install,
+  /// most often a `resolved` URL from package-lock.json.
+  pub(crate) fn tarball(&self) -> bool {
+    self
+      .request
+      .url
+      .as_deref()
+      .is_some_and(|u| u.contains("/-/") && u.ends_with(".tgz"))
+  }
+
+  /// The failure came from the command that would be suggested as a check
+  /// (`npm whoami` failing): suggesting it again tells nothing.
+  pub(crate) fn ran(&self, command: &str) -> bool {
+    self.ctx.command.name == Some(command)
+  }
+
   pub(crate) fn reason(&self) -> &str {
     self.request.reason.as_deref().unwrap_or("")
   }

@@ -118,44 +118,72 @@ fn not_logged_in(a: &mut Advice) {
       a.s.host()
     ));
   }
-  if a.product_token_steps() {
+  let mapped = a.scope_mapping();
+  if a.product_token_steps() || mapped {
     return;
   }
   let npmjs = Product::of(&registry) == Product::Npmjs;
-  match a.s.in_ci() {
-    Some(true) if a.s.publishing() && npmjs => a.ci_publish_without_otp(),
-    Some(true) => {
-      let host = crate::url::host_of(&registry).unwrap_or_default();
+  if a.s.in_ci() == Some(true) {
+    a.ci_token();
+    if a.s.publishing() && npmjs {
+      a.ci_publish_without_otp();
+    }
+    return;
+  }
+  if !a.s.host_known() {
+    if a.s.request.code.as_deref() == Some("ENEEDAUTH") {
+      unknown_registry_login(a);
+    } else {
+      a.which_host("401");
+    }
+    return;
+  }
+  let sessions = if npmjs {
+    " (a login session lasts two hours)"
+  } else {
+    ""
+  };
+  a.login(&format!("Log in to {registry}{sessions}:"));
+  let scope = a
+    .s
+    .package_name()
+    .as_deref()
+    .and_then(crate::url::scope_of)
+    .map(str::to_owned);
+  if let Some(scope) = scope {
+    let unmapped = a.ctx.registry_for(Some(&format!("@{scope}/x"))).1.is_none();
+    if a.ctx.config.is_some() && unmapped && npmjs {
       a.say(format!(
-        "Give the {} job a token for {}: add a line `//{host}/:_authToken=${{NPM_TOKEN}}` to the project .npmrc and \
-         pass the secret in NPM_TOKEN (never commit the token itself).",
-        a.s.ci_name(),
-        a.s.host(),
+        "If @{scope} lives on a private registry, map the scope first: `npm config set @{scope}:registry <url>`."
       ));
     }
-    _ => {
-      let sessions = if npmjs {
-        " (a login session lasts two hours)"
-      } else {
-        ""
-      };
-      a.login(&format!("Log in to {registry}{sessions}:"));
-      let scope = a
-        .s
-        .package_name()
-        .as_deref()
-        .and_then(crate::url::scope_of)
-        .map(str::to_owned);
-      if let Some(scope) = scope {
-        let unmapped = a.ctx.registry_for(Some(&format!("@{scope}/x"))).1.is_none();
-        if a.ctx.config.is_some() && unmapped && npmjs {
-          a.say(format!(
-            "If @{scope} lives on a private registry, map the scope first: `npm config set @{scope}:registry <url>`."
-          ));
-        }
-      }
-    }
   }
+  if a.s.publishing() {
+    a.whoami(
+      "Then check npm sees the login. A publish goes to package.json's publishConfig.registry if it has one, and \
+       reads the .npmrc of the user npm runs as (sudo and CI jobs use another):",
+    );
+  }
+}
+
+/// ENEEDAUTH in a saved log that does not name the registry: npm checked its
+/// own configuration before sending anything, so the registry is the one
+/// this command uses, and the login must be in the .npmrc npm reads.
+fn unknown_registry_login(a: &mut Advice) {
+  a.run(
+    "npm found no credential for the registry this command uses, before sending anything: a login to another \
+     registry, or in another user's .npmrc (sudo, a CI job), does not count. See which registry that is — a \
+     publish uses package.json's publishConfig.registry first:",
+    "npm config get registry && npm pkg get publishConfig",
+  );
+  a.run(
+    "Log in to that registry (or put a token for it in the .npmrc npm reads):",
+    "npm login --registry=<that registry>",
+  );
+  a.run(
+    "Then check npm sees the login, as the same user and in the same directory:",
+    "npm whoami --registry=<that registry>",
+  );
 }
 
 pub(crate) static AUTH_REJECTED: Cause = Cause {
@@ -195,16 +223,16 @@ fn auth_rejected(a: &mut Advice) {
   if let Some(challenge) = a.s.block.and_then(|b| b.challenge.clone()) {
     a.note(format!("the registry asked for: {challenge}"));
   }
-  a.lockfile_only();
-  if a.product_token_steps() {
+  if a.lockfile_only() {
     return;
   }
-  if a.ctx.config.is_none() && a.s.request.url.is_none() && a.s.command_name() == "install" {
-    a.run(
-      "If this was an install in a project someone else set up: package-lock.json may resolve packages from their \
-       private registry, which refuses you whatever you log in to. List the hosts it uses:",
-      r#"grep -o '"resolved": "[^"]*' package-lock.json | cut -d/ -f3 | sort -u"#,
-    );
+  let mapped = a.scope_mapping();
+  if a.product_token_steps() || mapped {
+    return;
+  }
+  if !a.s.host_known() {
+    a.which_host("401");
+    return;
   }
   if credential.is_none() && a.s.has(Hint::IncorrectPassword) {
     a.run(
@@ -224,16 +252,16 @@ fn auth_rejected(a: &mut Advice) {
   } else {
     ""
   };
-  a.say(format!(
-    "{what}: it expired, was revoked, or is for another registry.{npmjs}"
-  ));
   if a.s.in_ci() == Some(true) {
     a.say(format!(
-      "Create a new granular access token on the registry and update the {} secret that feeds it (npmjs.com: `npm token create`, from your terminal).",
+      "{what}: it expired, was revoked, or is for another registry.{npmjs} Create a new granular access token on \
+       the registry and update the {} secret that feeds it (npmjs.com: `npm token create`, from your terminal).",
       a.s.ci_name()
     ));
   } else {
-    a.login("Log in again:");
+    a.login(&format!(
+      "{what}: it expired, was revoked, or is for another registry.{npmjs} Log in again:"
+    ));
   }
   a.whoami("Check who the registry thinks you are:");
 }
