@@ -285,11 +285,25 @@ impl<'a> Advice<'a> {
 
   /// The failing host is in package-lock.json and in no registry setting:
   /// the lockfile was made against someone else's registry.
+  ///
+  /// A saved log has no lockfile to read, but a failing tarball URL on a
+  /// host other than npmjs.com's says the same thing less surely: one step
+  /// is added, and false returned so the cause's own advice follows.
   pub(crate) fn lockfile_only(&mut self) -> bool {
     let Some(host) = self.s.request.url.as_deref().and_then(url::host_of) else {
       return false;
     };
     let Some(config) = &self.ctx.config else {
+      if self.s.tarball() && !self.s.publishing() && self.s.product() != Product::Npmjs {
+        self.run(
+          format!(
+            "The failing URL is a tarball on {host}, and npm takes tarball URLs from package-lock.json: the lockfile \
+             may pin {host}, the registry of whoever made it. If that is not your registry (`grep -c '{host}' \
+             package-lock.json`), re-resolve against yours and commit the lockfile:"
+          ),
+          self.s.command_with("--replace-registry-host=always"),
+        );
+      }
       return false;
     };
     let mut configured: Vec<String> = config
@@ -306,9 +320,13 @@ impl<'a> Advice<'a> {
     ));
     self.run(
       format!(
-        "package-lock.json fetches from {host}, probably the registry of whoever made the lockfile, and no setting of yours \
-         names it. If it is not your registry, have npm fetch from yours instead (and commit the rewritten lockfile):"
+        "{host} comes from package-lock.json's `resolved` URLs, not from your registry settings: probably the registry \
+         of whoever made the lockfile. The hosts it pins:"
       ),
+      LOCKFILE_HOSTS,
+    );
+    self.run(
+      "If they are not your registry, have npm fetch from the one you configure instead (and commit the rewritten lockfile):",
       self.s.command_with("--replace-registry-host=always"),
     );
     true

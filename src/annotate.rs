@@ -24,6 +24,14 @@ const MAX_ANNOTATIONS: usize = 10;
 /// GitHub refuses step summaries over 1 MiB.
 const MAX_SUMMARY: u64 = 1024 * 1024;
 
+/// The npm run a diagnosis is about, for the step summary.
+pub(crate) struct Run {
+  /// The command as typed, cleaned.
+  pub(crate) command: Clean,
+  /// npm's exit code; `None` when npmx spoke while npm still lingered.
+  pub(crate) exit: Option<i32>,
+}
+
 /// Wraps the human text for the CI log, and writes CI-only outputs.
 pub(crate) fn decorate(
   text: Clean,
@@ -31,6 +39,7 @@ pub(crate) fn decorate(
   ci: Option<Ci>,
   env: &Env,
   redactor: &Redactor,
+  run: &Run,
 ) -> Clean {
   match ci {
     Some(Ci::GitHub) if env.get("GITHUB_ACTIONS") == Some("true") => {
@@ -43,7 +52,7 @@ pub(crate) fn decorate(
         out.push(&annotation("warning", d, redactor));
       }
       if let Some(path) = env.get_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        append_summary(Path::new(path), &summary_markdown(diagnoses, redactor));
+        append_summary(Path::new(path), &summary_markdown(diagnoses, redactor, run));
       }
       out
     }
@@ -121,8 +130,16 @@ fn annotation_budget(env: &Env, wanted: usize) -> usize {
   budget
 }
 
-fn summary_markdown(diagnoses: &[Diagnosis], redactor: &Redactor) -> Clean {
+fn summary_markdown(diagnoses: &[Diagnosis], redactor: &Redactor, run: &Run) -> Clean {
   let mut out = Clean::default();
+  // Which command, and how it ended: a job runs many npm commands.
+  let command = run.command.escaped(|c| c.replace('`', "'"));
+  let ended = match run.exit {
+    Some(code) if diagnoses.iter().all(|d| d.warning) => clean!("succeeded (exit code {})", code),
+    Some(code) => clean!("failed with exit code {}", code),
+    None => Clean::ours("failed"),
+  };
+  out.push(&clean!("#### `{}` {}\n\n", command, ended));
   for d in diagnoses {
     let label = Clean::ours(if d.warning { "warning" } else { "npm failed" });
     out.push(&clean!(
@@ -198,8 +215,8 @@ mod tests {
     let env = github(dir.path().to_str().unwrap());
     let many: Vec<_> = (0..7).map(|_| diagnosis("registry-forbidden")).collect();
     let r = Redactor::default();
-    let first = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r);
-    let second = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r);
+    let first = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r, &run());
+    let second = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r, &run());
     let count = |c: &Clean| {
       c.as_str()
         .lines()
@@ -229,6 +246,7 @@ mod tests {
       Some(Ci::GitLab),
       &env,
       &Redactor::default(),
+      &run(),
     );
     let out = out.as_str();
     assert!(out.starts_with("\n\u{1b}[0Ksection_start:"), "{out:?}");
@@ -249,8 +267,39 @@ mod tests {
       Some(Ci::Other),
       &env,
       &Redactor::default(),
+      &run(),
     );
     assert_eq!(out.as_str(), "text");
+  }
+
+  fn run() -> Run {
+    Run {
+      command: Clean::ours("npm publish --tag `x`"),
+      exit: Some(1),
+    }
+  }
+
+  #[test]
+  fn the_step_summary_names_the_command_and_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let env = Env::from_pairs([
+      ("GITHUB_ACTIONS", "true"),
+      ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+    ]);
+    decorate(
+      Clean::default(),
+      &[diagnosis("registry-forbidden")],
+      Some(Ci::GitHub),
+      &env,
+      &Redactor::default(),
+      &run(),
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+      text.starts_with("#### `npm publish --tag 'x'` failed with exit code 1\n"),
+      "{text}"
+    );
   }
 
   #[test]

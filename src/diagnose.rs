@@ -78,6 +78,9 @@ fn script_failed(block: &Block) -> bool {
 
 type Found = Vec<(&'static Cause, u8)>;
 
+/// The most steps a diagnosis gives.
+const MAX_STEPS: usize = 4;
+
 fn candidates(block: &Block, facts: &Facts) -> Found {
   let matched: Vec<(&'static Cause, &Signature)> = causes::all()
     .flat_map(|c| c.signatures.iter().map(move |s| (c, s)))
@@ -207,10 +210,8 @@ fn build(cause: &'static Cause, weight: u8, s: &Situation, warning: bool) -> Dia
   }
   if let Some(block) = s.block {
     evidence.extend(
-      block
-        .lines
-        .iter()
-        .filter(|l| !l.trim().is_empty())
+      sentences(&block.lines)
+        .into_iter()
         .map(|l| format!("npm error: {l}")),
     );
   }
@@ -225,6 +226,8 @@ fn build(cause: &'static Cause, weight: u8, s: &Situation, warning: bool) -> Dia
   }
   let mut advice = Advice::new(s);
   (cause.advise)(&mut advice);
+  // Three or four steps, the likeliest fix first: a fifth is never read.
+  advice.steps.truncate(MAX_STEPS);
   evidence.append(&mut advice.evidence);
   Diagnosis {
     cause,
@@ -239,6 +242,57 @@ fn build(cause: &'static Cause, weight: u8, s: &Situation, warning: bool) -> Dia
     weight,
     warning,
   }
+}
+
+/// How many of npm's sentences the evidence keeps: the ones that decided
+/// come first; npm's usage text and long lists after them decide nothing.
+const MAX_SENTENCES: usize = 6;
+
+/// npm's lines as whole sentences: npm hard-wraps its messages at about 80
+/// columns, so a line that goes on in lower case continues the one before
+/// ("…package.json and package-lock.json or" / "npm-shrinkwrap.json are in
+/// sync"). Stops at npm's usage text, which follows its description line.
+fn sentences(lines: &[String]) -> Vec<String> {
+  let mut out: Vec<String> = Vec::new();
+  let mut open = false;
+  for line in lines {
+    let text = line.trim();
+    if text.is_empty() {
+      open = false;
+      continue;
+    }
+    // A stack trace and the error object Node.js prints after it say
+    // nothing the first line did not.
+    let dump = text.starts_with("at ")
+      || text == "}"
+      || text.ends_with('{')
+      || (text.ends_with(',') && text.contains(": "));
+    if dump {
+      open = false;
+      continue;
+    }
+    if text == "Usage:" {
+      // The line before "Usage:" is the command's one-line description.
+      if !open {
+        out.pop();
+      }
+      break;
+    }
+    let continues = open
+      && text.starts_with(|c: char| c.is_ascii_lowercase())
+      && !line.starts_with(char::is_whitespace)
+      && out.last().is_some_and(|l| !l.ends_with(':'));
+    match out.last_mut() {
+      Some(last) if continues => {
+        last.push(' ');
+        last.push_str(text);
+      }
+      _ => out.push(text.to_owned()),
+    }
+    open = true;
+  }
+  out.truncate(MAX_SENTENCES);
+  out
 }
 
 /// "PUT to registry.npmjs.org answered 403 Forbidden: You cannot publish over…"
@@ -298,6 +352,31 @@ mod tests {
       .iter()
       .map(|d| d.cause.id)
       .collect()
+  }
+
+  #[test]
+  fn evidence_is_npm_s_sentences_whole_without_the_usage_text() {
+    let lines: Vec<String> = [
+      "`npm ci` can only install packages when your package.json and package-lock.json or",
+      "npm-shrinkwrap.json are in sync. Please update your lock file with `npm install`",
+      "before continuing.",
+      "",
+      "Missing: left-pad@1.3.0 from lock file",
+      "",
+      "Clean install a project",
+      "",
+      "Usage:",
+      "npm ci",
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(
+      sentences(&lines),
+      [
+        "`npm ci` can only install packages when your package.json and package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file with `npm install` before continuing.",
+        "Missing: left-pad@1.3.0 from lock file",
+      ]
+    );
   }
 
   #[test]

@@ -37,6 +37,8 @@ pub(crate) struct Facts {
   pub(crate) cwd: Option<String>,
   /// Where a saved log came from: the CI system, the OS, a container build.
   pub(crate) shape: Shape,
+  /// npm prompted for a one-time password and one was typed (`Enter OTP:`).
+  pub(crate) otp_entered: bool,
 }
 
 /// One failed request, from npm's summary line `<status> <text> - <METHOD> <url>[ - <reason>]`.
@@ -467,6 +469,18 @@ impl Facts {
       .oidc
       .iter()
       .any(|l| l.to_ascii_lowercase().contains("package not found"))
+  }
+
+  /// A one-time password was sent and refused: npm prompted for one, or its
+  /// log shows the write retried after a 401 (the retry carries the code).
+  pub(crate) fn otp_refused(&self) -> bool {
+    self.otp_entered
+      || self
+        .fetches
+        .iter()
+        .filter(|f| f.method == "PUT" && f.status == Some(401))
+        .count()
+        >= 2
   }
 
   /// npm's argv asked for a global install.

@@ -4,7 +4,6 @@
 
 use std::{
   ffi::OsString,
-  io::IsTerminal,
   os::unix::process::ExitStatusExt,
   path::PathBuf,
   sync::{Arc, Mutex},
@@ -15,7 +14,8 @@ use crate::{
   config::Config,
   context::Context,
   diagnose::{self, Diagnosis},
-  line, output,
+  line,
+  output::{self, Clean},
   redact::Redactor,
   render, report,
   transcript::Transcript,
@@ -62,14 +62,15 @@ impl Live {
     })
   }
 
-  /// Diagnoses and prints, once.
-  fn speak(&mut self, succeeded: bool) {
+  /// Diagnoses and prints, once. `exit`: npm's exit code, when npm has
+  /// exited (not when it lingers after its error block).
+  fn speak(&mut self, succeeded: bool, exit: Option<i32>) {
     if self.spoken.is_some() {
       return;
     }
     let facts = self.transcript.facts();
     let worth_a_look = !facts.blocks.is_empty() || !facts.notices.is_empty();
-    let (diagnoses, redactor, ci, silent) = if worth_a_look {
+    let (diagnoses, redactor, ci, silent, command) = if worth_a_look {
       let ctx = Context::live(
         &self.program,
         &self.args,
@@ -85,14 +86,22 @@ impl Live {
         .and_then(|c| c.get("loglevel"))
         .is_some_and(|l| l.value == "silent");
       let found = diagnose::diagnose(&facts, &ctx, succeeded);
-      (found, ctx.redactor, ctx.ci, silent)
+      let command = ctx.redactor.clean(&ctx.command.line());
+      (found, ctx.redactor, ctx.ci, silent, command)
     } else {
-      (Vec::new(), Redactor::default(), None, false)
+      (
+        Vec::new(),
+        Redactor::default(),
+        None,
+        false,
+        Clean::default(),
+      )
     };
     if !diagnoses.is_empty() && !silent {
-      let style = render::Style::for_stream(std::io::stderr().is_terminal(), &self.env);
+      let style = render::Style::for_stream(2, &self.env);
       let text = render::render(&diagnoses, style, &redactor);
-      let text = annotate::decorate(text, &diagnoses, ci, &self.env, &redactor);
+      let run = annotate::Run { command, exit };
+      let text = annotate::decorate(text, &diagnoses, ci, &self.env, &redactor, &run);
       output::stderr(&text);
     }
     self.spoken = Some((diagnoses, redactor));
@@ -108,11 +117,11 @@ impl Observer for Live {
           self.transcript.push_npm(line);
         }
       }
-      Evidence::Lingering => self.speak(false),
+      Evidence::Lingering => self.speak(false, None),
       Evidence::Exited(status) => {
-        self.speak(status.success());
+        let code = status.code().or_else(|| status.signal().map(|s| 128 + s));
+        self.speak(status.success(), code);
         if let (Some(path), Some((diagnoses, redactor))) = (&self.report, &self.spoken) {
-          let code = status.code().or_else(|| status.signal().map(|s| 128 + s));
           let json = report::to_json(code, diagnoses, redactor);
           report::write(path, &json, redactor);
         }

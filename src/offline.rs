@@ -1,10 +1,7 @@
 //! `--npmx-diagnose [FILE]`: a saved npm output, CI log or debug log,
 //! diagnosed without running npm.
 
-use std::{
-  io::{IsTerminal, Read},
-  path::Path,
-};
+use std::{io::Read, path::Path};
 
 use crate::{
   Env, Error,
@@ -34,7 +31,7 @@ pub(crate) fn diagnose_input(file: Option<&Path>, env: &Env) -> Result<i32, Erro
   let redactor = Context::local(Config::load(&[], env, &cwd, None), env).redactor;
   let (diagnoses, facts) = diagnose_text(&String::from_utf8_lossy(&bytes), redactor);
   let redactor = &diagnoses.ctx.redactor;
-  let style = render::Style::for_stream(std::io::stdout().is_terminal(), env);
+  let style = render::Style::for_stream(1, env);
   let text = if diagnoses.found.is_empty() {
     if facts.blocks.is_empty() {
       Clean::ours("npmx: no npm error found in the input\n")

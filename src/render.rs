@@ -16,16 +16,59 @@ use crate::{
   redact::Redactor,
 };
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Style {
   pub(crate) color: bool,
   /// Every piece of evidence, not just the first lines.
   pub(crate) verbose: bool,
+  /// Columns to wrap prose at.
+  pub(crate) width: usize,
+}
+
+impl Default for Style {
+  fn default() -> Style {
+    Style {
+      color: false,
+      verbose: false,
+      width: DEFAULT_WIDTH,
+    }
+  }
+}
+
+/// Prose wider than this is hard to read, whatever the terminal.
+const MAX_WIDTH: usize = 100;
+/// Not a terminal (a pipe, a CI log): wide enough for a command per line.
+const DEFAULT_WIDTH: usize = 100;
+const MIN_WIDTH: usize = 40;
+
+/// The terminal's width: its window size, then `COLUMNS`, else the default.
+/// A word split across lines (`HT` / `TPS_PROXY`) is worse than a short line.
+fn width(fd: std::os::fd::RawFd, is_terminal: bool, env: &crate::Env) -> usize {
+  let window = is_terminal
+    .then(|| {
+      let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+      // SAFETY: TIOCGWINSZ writes a winsize into `size`, which outlives the call.
+      let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size) } == 0;
+      (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+    })
+    .flatten();
+  let columns = || {
+    env
+      .get("COLUMNS")
+      .and_then(|c| c.trim().parse::<usize>().ok())
+  };
+  window
+    .or_else(columns)
+    .unwrap_or(DEFAULT_WIDTH)
+    .clamp(MIN_WIDTH, MAX_WIDTH)
 }
 
 impl Style {
-  /// Colour on a terminal unless NO_COLOR is set; FORCE_COLOR forces it.
-  pub(crate) fn for_stream(is_terminal: bool, env: &crate::Env) -> Style {
+  /// For the stream on `fd`. Colour on a terminal unless NO_COLOR is set;
+  /// FORCE_COLOR forces it.
+  pub(crate) fn for_stream(fd: std::os::fd::RawFd, env: &crate::Env) -> Style {
+    // SAFETY: isatty only inspects the descriptor.
+    let is_terminal = unsafe { libc::isatty(fd) } == 1;
     let force = env.get("FORCE_COLOR").map(|v| v != "0" && v != "false");
     let color = match force {
       Some(force) => force,
@@ -33,14 +76,13 @@ impl Style {
     };
     Style {
       color,
+      width: width(fd, is_terminal, env),
       verbose: env
         .get("NPMX_VERBOSE")
         .is_some_and(|v| !v.is_empty() && v != "0"),
     }
   }
 }
-
-const WIDTH: usize = 100;
 
 pub(crate) fn render(diagnoses: &[Diagnosis], style: Style, redactor: &Redactor) -> Clean {
   let mut out = Clean::default();
@@ -75,7 +117,7 @@ pub(crate) fn render(diagnoses: &[Diagnosis], style: Style, redactor: &Redactor)
       1.min(d.evidence.len())
     };
     for fact in d.evidence.iter().take(shown) {
-      for line in redactor.clean(fact).wrap(WIDTH - 2) {
+      for line in redactor.clean(fact).wrap(style.width - 2) {
         out.push(&clean!("  {}\n", paint(line, Paint::Dim)));
       }
     }
@@ -84,7 +126,7 @@ pub(crate) fn render(diagnoses: &[Diagnosis], style: Style, redactor: &Redactor)
       let indent = ours(&" ".repeat(marker.as_str().len()));
       for (i, line) in redactor
         .clean(&step.text)
-        .wrap(WIDTH - 5)
+        .wrap(style.width - 5)
         .into_iter()
         .enumerate()
       {

@@ -40,6 +40,7 @@ pub(crate) struct Transcript {
   /// The last npm line closed an error block.
   block_closed: bool,
   shape: Shape,
+  otp_entered: bool,
 }
 
 impl Transcript {
@@ -56,6 +57,8 @@ impl Transcript {
   /// A line that is not npm's (saved output only).
   pub(crate) fn push_other(&mut self, line: &str) {
     self.shape.observe(line);
+    // npm's own prompt, echoed in a saved terminal session.
+    self.otp_entered |= line.trim_start().starts_with("Enter OTP:");
     // npm ≤ 10.5 printed a bare empty line inside its block, before the
     // closing sentence; an empty line separates nothing.
     if line.trim().is_empty() {
@@ -81,6 +84,7 @@ impl Transcript {
   pub(crate) fn facts(&self) -> Facts {
     let mut facts = Facts {
       shape: self.shape.clone(),
+      otp_entered: self.otp_entered,
       ..Facts::default()
     };
     let mut after_banner = false;

@@ -549,10 +549,11 @@ fn a_host_only_the_lockfile_names_is_called_out() {
     .run();
   out
     .first("not-logged-in")
-    .says("package-lock.json fetches from 127.0.0.1:4873");
+    .says("127.0.0.1:4873 comes from package-lock.json's `resolved` URLs")
+    .command(r#"grep -o '"resolved": "[^"]*' package-lock.json | cut -d/ -f3 | sort -u"#);
   assert!(
-    out.commands()[0].starts_with("npmx ci ")
-      && out.commands()[0].ends_with(" --replace-registry-host=always"),
+    out.commands()[1].starts_with("npmx ci ")
+      && out.commands()[1].ends_with(" --replace-registry-host=always"),
     "{:?}",
     out.commands()
   );
@@ -927,5 +928,43 @@ fn a_failing_whoami_is_not_checked_with_whoami() {
     !out.commands().iter().any(|c| c.contains("whoami")),
     "{:?}",
     out.commands()
+  );
+}
+
+#[test]
+fn a_placeholder_proxy_from_a_tutorial_is_called_one() {
+  let out = Replay::of("proxy-refused")
+    .user_npmrc("cafile=/tmp/npmx-e2e/servers/certs/ca-root.pem\nhttps-proxy=http://proxy.yourcorp.com:4999\n")
+    .run();
+  out.only("proxy-misconfigured");
+  out
+    .says("a placeholder copied from a tutorial")
+    .command("npm config delete https-proxy --location=user");
+}
+
+#[test]
+fn a_refused_one_time_password_is_not_told_to_run_it_again() {
+  let out = Replay::of("otp-publish-non-tty")
+    .args(&[
+      "publish",
+      "--otp=123456",
+      "--registry=http://127.0.0.1:5005/",
+      "--userconfig=/tmp/npmx-e2e/home/.npmrc",
+      "--cache=/tmp/npmx-e2e/cache",
+    ])
+    .run();
+  out.only("otp-required");
+  out
+    .says("The code was refused: mistyped, or expired")
+    .never_says("npm asks for the code from your authenticator by itself");
+}
+
+#[test]
+fn a_stack_trace_is_not_evidence() {
+  let out = Replay::of("proxy-refused").run();
+  assert!(
+    !out.report_text.contains("ClientRequest"),
+    "{}",
+    out.report_text
   );
 }

@@ -33,6 +33,21 @@ fn otp_required(a: &mut Advice) {
   if let Some(url) = a.s.block.and_then(|b| b.details.web_auth_url.clone()) {
     a.note(format!("npm offered web authentication at {url}"));
   }
+  // npm says the same words whether a code was given or not; the command
+  // line, the prompt and the retried write tell them apart.
+  if a.ctx.command.flag("--otp").is_some() || a.s.facts.otp_refused() {
+    a.note("a one-time password was given, and refused");
+    a.run(
+      "The code was refused: mistyped, or expired before npm sent it. A code lasts about 30 seconds and npm sends \
+       it only with the upload, so a slow upload of a large package can outlast it. Run again with a fresh code, \
+       just after your authenticator shows a new one:",
+      a.s.command_with("--otp=<code>"),
+    );
+    if a.s.in_ci() != Some(false) {
+      a.ci_publish_without_otp();
+    }
+    return;
+  }
   match (a.s.in_ci(), a.ctx.interactive) {
     (Some(false), Some(true)) => {
       a.run(

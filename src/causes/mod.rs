@@ -323,3 +323,91 @@ mod tests {
     assert_eq!(ids("EUSAGE"), ["trusted-publishing-failed", "usage-error"]);
   }
 }
+
+/// Advice on saved logs, as `--npmx-diagnose` gives it: the classes of
+/// failure each family's advice must get right without any machine context.
+#[cfg(test)]
+mod saved {
+  use crate::{diagnose::Diagnosis, offline, redact::Redactor};
+
+  fn diagnose(text: &str) -> Vec<Diagnosis> {
+    offline::diagnose_text(text, Redactor::default()).0.found
+  }
+
+  /// The first diagnosis's id and all its steps as one text.
+  fn advice(text: &str) -> (&'static str, String) {
+    let found = diagnose(text);
+    let first = found.first().expect("a diagnosis");
+    let steps = first
+      .steps
+      .iter()
+      .map(|s| format!("{} {}", s.text, s.command.as_deref().unwrap_or("")))
+      .collect::<Vec<_>>()
+      .join("\n");
+    (first.cause.id, steps)
+  }
+
+  #[test]
+  fn eai_again_gets_docker_advice_only_from_an_image_build() {
+    let plain = "npm error code EAI_AGAIN\nnpm error syscall getaddrinfo\nnpm error errno EAI_AGAIN\nnpm error request to https://registry.npmjs.org/x failed, reason: getaddrinfo EAI_AGAIN registry.npmjs.org\n";
+    let (id, steps) = advice(plain);
+    assert_eq!(id, "dns-failure");
+    assert!(!steps.contains("docker"), "{steps}");
+    let built = format!("#12 [build 3/7] RUN npm ci\n{plain}");
+    assert!(advice(&built).1.contains("docker build --network=host"));
+  }
+
+  #[test]
+  fn a_403_on_reading_from_npmjs_is_the_network_not_an_administrator() {
+    let text = "npm error code E403\nnpm error 403 403 Forbidden - GET https://registry.npmjs.org/left-pad\n";
+    let (id, steps) = advice(text);
+    assert_eq!(id, "registry-forbidden");
+    assert!(!steps.contains("administrators"), "{steps}");
+    assert!(
+      steps.contains("curl -sSI https://registry.npmjs.org/left-pad"),
+      "{steps}"
+    );
+  }
+
+  #[test]
+  fn an_npmjs_outage_points_at_its_status_page_and_a_retry() {
+    let text =
+      "npm error code E503\nnpm error 503 Service Unavailable - GET https://registry.npmjs.org/x\n";
+    let (id, steps) = advice(text);
+    assert_eq!(id, "registry-unavailable");
+    assert!(steps.contains("status.npmjs.org"), "{steps}");
+    assert!(steps.contains("--fetch-retry-maxtimeout=120000"), "{steps}");
+  }
+
+  #[test]
+  fn refused_on_this_machine_for_a_remote_registry_is_not_a_local_registry() {
+    let text = "npm error code ECONNREFUSED\nnpm error FetchError: request to https://registry.npmjs.org/x failed, reason: connect ECONNREFUSED 127.0.0.1:443\n";
+    let (id, steps) = advice(text);
+    assert_eq!(id, "connection-refused");
+    assert!(!steps.contains("Verdaccio"), "{steps}");
+    assert!(steps.contains("this machine itself"), "{steps}");
+  }
+
+  #[test]
+  fn a_failed_tarball_from_a_private_host_points_at_the_lockfile() {
+    let text = "npm error code E401\nnpm error 401 Unauthorized - GET https://pkgs.dev.azure.com/org/_packaging/feed/npm/registry/left-pad/-/left-pad-1.3.0.tgz - Unauthorized\n";
+    let (_, steps) = advice(text);
+    assert!(steps.contains("--replace-registry-host=always"), "{steps}");
+  }
+
+  #[test]
+  fn a_typed_code_that_was_refused_is_a_fresh_code_not_a_prompt() {
+    let text = "Enter OTP: 123456\nnpm error code EOTP\nnpm error This operation requires a one-time password from your authenticator.\n";
+    let (id, steps) = advice(text);
+    assert_eq!(id, "otp-required");
+    assert!(steps.contains("The code was refused"), "{steps}");
+  }
+
+  #[test]
+  fn no_diagnosis_gives_more_than_four_steps() {
+    let text = "npm error code SELF_SIGNED_CERT_IN_CHAIN\nnpm error request to https://registry.npmjs.org/x failed, reason: self-signed certificate in certificate chain\n";
+    for d in diagnose(text) {
+      assert!(d.steps.len() <= 4, "{}: {:?}", d.cause.id, d.steps);
+    }
+  }
+}

@@ -2,7 +2,7 @@
 //! and the registry's own state: the wrong endpoint, rate limits, outages.
 
 use super::{Cause, sig};
-use crate::{advice::Advice, command::quote, config::Source, facts::Hint, product::Product};
+use crate::{advice::Advice, command::quote, config::Source, facts::Hint, product::Product, url};
 
 pub(super) static CAUSES: &[&Cause] = &[
   &REGISTRY_MISCONFIGURED,
@@ -89,16 +89,22 @@ fn dns_failure(a: &mut Advice) {
     .block
     .and_then(|b| b.details.unresolved.clone())
     .unwrap_or_else(|| a.s.host());
+  if a.lockfile_only() {
+    return;
+  }
   if a.s.request.code.as_deref() == Some("EAI_AGAIN") || a.s.has(Hint::DnsTryAgain) {
     a.say(format!(
       "The DNS resolver did not answer for {host} (EAI_AGAIN): the name may be fine, the resolver is not reachable."
     ));
-    if a.ctx.devcontainer || a.ctx.codespaces {
+    // Container advice only where there is a container.
+    if a.s.facts.shape.container {
+      a.say("This is an image build: its resolver is the Docker daemon's. Build with `docker build --network=host`, or set the daemon's DNS (\"dns\" in /etc/docker/daemon.json).");
+    } else if a.ctx.devcontainer || a.ctx.codespaces {
       a.say(
         "In this container, check /etc/resolv.conf: it must name a resolver reachable from inside.",
       );
     } else {
-      a.say("Inside a Docker build or container the resolver is Docker's; try `docker build --network=host`, or fix the daemon's DNS.");
+      a.say("Check the resolver this machine uses (/etc/resolv.conf; a VPN may have replaced it), then retry: EAI_AGAIN is often brief.");
     }
   } else {
     a.say(format!(
@@ -147,12 +153,22 @@ fn connection_refused(a: &mut Advice) {
     let origin = s.origin();
     a.note(format!("registry = {} from {origin}", s.value));
   }
-  let local = ["127.", "localhost", "[::1]", "::1"]
-    .iter()
-    .any(|p| target.starts_with(p));
-  if local {
+  let local = |address: &str| {
+    ["127.", "localhost", "[::1]", "::1"]
+      .iter()
+      .any(|p| address.starts_with(p))
+  };
+  let registry_host = url::host_of(&registry).unwrap_or_default();
+  if local(&target) && local(&registry_host) {
     a.say(format!(
       "Nothing listens at {target}: the registry is a local one ({registry}) that is not running. Start it (Verdaccio listens on 4873 by default)."
+    ));
+  } else if local(&target) {
+    // The registry is not local, yet npm connected here: something sends
+    // the name to this machine.
+    a.say(format!(
+      "npm connected to {target} for {registry_host}: this machine itself. A proxy or VPN client that should listen \
+       there is off, or /etc/hosts sends {registry_host} here."
     ));
   } else {
     a.say(format!(
@@ -332,8 +348,12 @@ fn rate_limited(a: &mut Advice) {
     a.say("In CI, cache ~/.npm between runs (actions/setup-node: `cache: npm`) so fewer requests are made.");
   }
   a.run(
-    "Then retry, preferring what is cached:",
-    a.s.command_with("--prefer-offline"),
+    "Then retry, preferring what is cached and backing off between retries:",
+    a.s.command_with_all(&[
+      "--prefer-offline",
+      "--fetch-retries=5",
+      "--fetch-retry-maxtimeout=120000",
+    ]),
   );
 }
 
@@ -362,10 +382,11 @@ fn registry_unavailable(a: &mut Advice) {
     a.s.host()
   ));
   if Product::of(&registry) == Product::Npmjs {
-    a.say("npmjs.com posts incidents at https://status.npmjs.org/.");
+    a.say("npmjs.com posts incidents at https://status.npmjs.org/: check it before changing anything here.");
   }
   a.run(
-    "Check whether it answers again:",
-    format!("npm ping --registry {}", quote(&registry)),
+    "Retry with more retries and a longer back-off, which rides out a short outage:",
+    a.s
+      .command_with_all(&["--fetch-retries=5", "--fetch-retry-maxtimeout=120000"]),
   );
 }

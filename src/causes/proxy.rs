@@ -142,6 +142,30 @@ pub(crate) static PROXY_MISCONFIGURED: Cause = Cause {
   advise: proxy_misconfigured,
 };
 
+/// Proxy host names people copy from tutorials and READMEs.
+fn placeholder(proxy: &str) -> bool {
+  let host = url::hostname(proxy)
+    .unwrap_or_else(|| proxy.to_owned())
+    .to_ascii_lowercase();
+  [
+    "yourcorp",
+    "yourcompany",
+    "your-company",
+    "mycompany",
+    "company.com",
+    "example.com",
+    "example.org",
+    "your-proxy",
+    "yourproxy",
+    "proxy.server",
+    "proxyserver",
+    "proxy-server",
+    "<",
+  ]
+  .iter()
+  .any(|p| host.contains(p))
+}
+
 fn at_proxy(s: &Situation) -> bool {
   let Some(host) = proxy(s).and_then(|p| url::hostname(&p.url)) else {
     return false;
@@ -184,7 +208,12 @@ fn proxy_misconfigured(a: &mut Advice) {
     return;
   };
   let shown = a.note_proxy(&proxy);
-  if a.s.request.code.as_deref() == Some("EINVALIDPROXY") || !shown.contains("://") {
+  if placeholder(&proxy.url) {
+    a.say(format!(
+      "{} is set to {shown} ({}), a placeholder copied from a tutorial, not a real proxy.",
+      proxy.key, proxy.origin
+    ));
+  } else if a.s.request.code.as_deref() == Some("EINVALIDPROXY") || !shown.contains("://") {
     a.say(format!(
       "{} is set to {shown}, which is not a usable proxy URL: it must start with http:// (or https://).",
       proxy.key

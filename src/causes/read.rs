@@ -37,8 +37,18 @@ pub(crate) static REGISTRY_FORBIDDEN: Cause = Cause {
 
 fn registry_forbidden(a: &mut Advice) {
   let url = a.s.url();
-  if Product::of(&url) == Product::GitHub {
+  if a.lockfile_only() {
+    return;
+  }
+  if a.s.product() == Product::GitHub {
     a.product_token_steps();
+    return;
+  }
+  if a.scope_mapping() {
+    return;
+  }
+  if Product::of(&url) == Product::Npmjs {
+    npmjs_refused_a_read(a);
     return;
   }
   match a.ctx.credential_for(&url).map(|c| c.setting.origin()) {
@@ -59,6 +69,41 @@ fn registry_forbidden(a: &mut Advice) {
   }
 }
 
+/// registry.npmjs.org serves public packages to anyone, and answers 404, not
+/// 403, for private ones a token cannot see: a 403 on a read is something
+/// between this machine and npmjs.com, or npm's own hold on the package.
+fn npmjs_refused_a_read(a: &mut Advice) {
+  let name = a.s.package_name();
+  let shown = name.as_deref().unwrap_or("the package");
+  a.say(format!(
+    "registry.npmjs.org serves public packages to everyone, so a 403 on reading {shown} comes from something in \
+     between — a company proxy or firewall, a VPN, a network npm blocks — or npm has put {shown} on a security hold."
+  ));
+  match a.ctx.proxy_for(&a.s.url()) {
+    Some(proxy) => {
+      a.note_proxy(&proxy);
+      a.remove_proxy(&proxy);
+    }
+    None => a.run(
+      "See whether a proxy is set (npm's config or the environment):",
+      "npm config get proxy https-proxy; env | grep -i _proxy",
+    ),
+  }
+  let target = match &name {
+    Some(n) => format!("https://registry.npmjs.org/{}", n.replace('/', "%2f")),
+    None => "https://registry.npmjs.org/".into(),
+  };
+  a.run(
+    "Ask npmjs.com directly, from the same machine: a 403 whose `server:` header is not cloudflare came from your network:",
+    format!("curl -sSI {target}"),
+  );
+  if let Some(n) = name {
+    a.say(format!(
+      "If the request reaches npmjs.com and still fails, see whether npm holds the package: https://www.npmjs.com/package/{n}"
+    ));
+  }
+}
+
 pub(crate) static POLICY_BLOCKED: Cause = Cause {
   id: "policy-blocked",
   title: "A security policy blocked this package",
@@ -67,7 +112,7 @@ pub(crate) static POLICY_BLOCKED: Cause = Cause {
             the policy allows.",
   tell: "403 with 'quarantined', 'policy violations', 'blocked by firewall'.",
   signatures: &[sig(96).status(403).text(
-    r"quarantined|policy violation|blocked by (?:package )?firewall|curation|blocked by (?:your )?(?:organi[sz]ation|administrator)",
+    r"quarantined|polic(?:y|ies) violat|violated polic|blocked by (?:package )?firewall|curation|blocked by (?:your )?(?:organi[sz]ation|administrator)",
   )],
   rules: &[],
   supersedes: &[],
@@ -76,8 +121,13 @@ pub(crate) static POLICY_BLOCKED: Cause = Cause {
 
 fn policy_blocked(a: &mut Advice) {
   let name = a.s.package_name();
+  if !a.s.reason().is_empty() {
+    let reason = a.s.reason().to_owned();
+    a.note(format!("the registry said: {reason}"));
+  }
   a.say(format!(
-    "{} blocked {} by policy (a repository firewall or curation service). Ask its administrators why, or use a version the policy allows.",
+    "{} blocked {} by policy (a repository firewall or curation service: Nexus Firewall, JFrog Curation, Socket …): \
+     the package or that version was judged risky. Ask its administrators why, or use a version the policy allows.",
     a.s.host(),
     name.as_deref().unwrap_or("this package")
   ));

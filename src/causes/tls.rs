@@ -112,6 +112,9 @@ fn tls_hostname(a: &mut Advice) {
 }
 
 fn tls_untrusted(a: &mut Advice) {
+  if a.lockfile_only() {
+    return;
+  }
   unsafe_settings(a);
   let host = a.s.host();
   let (bare, port) = endpoint(a);
@@ -135,10 +138,12 @@ fn tls_untrusted(a: &mut Advice) {
       "{host}'s certificate was signed by a CA this machine does not trust (a private registry's own CA?). Trust that CA (PEM) for npm:"
     )
   };
-  a.run(why, "npm config set cafile /path/to/ca.pem");
   a.run(
-    "or for every Node.js program:",
-    "export NODE_EXTRA_CA_CERTS=/path/to/ca.pem",
+    format!(
+      "{why} (Not strict-ssl=false or NODE_TLS_REJECT_UNAUTHORIZED=0: they turn off the check that stops someone in \
+       the middle from serving you altered packages.)"
+    ),
+    "npm config set cafile /path/to/ca.pem",
   );
   let system_ca = a
     .s
@@ -147,9 +152,11 @@ fn tls_untrusted(a: &mut Advice) {
     .as_deref()
     .is_some_and(node_has_system_ca);
   let system_ca_text = if system_ca {
-    "Or use the system's CA store, where IT usually installs that CA:"
+    "Or trust it for every Node.js program (`export NODE_EXTRA_CA_CERTS=/path/to/ca.pem`), or use the system's CA \
+     store, where IT usually installs that CA:"
   } else {
-    "Or, on Node.js >= 22.19 or >= 24.6, use the system's CA store:"
+    "Or trust it for every Node.js program (`export NODE_EXTRA_CA_CERTS=/path/to/ca.pem`), or, on Node.js >= 22.19 \
+     or >= 24.6, use the system's CA store:"
   };
   a.run(
     system_ca_text,
@@ -162,7 +169,6 @@ fn tls_untrusted(a: &mut Advice) {
   if !configured {
     a.note("no cafile and no NODE_EXTRA_CA_CERTS set");
   }
-  a.say("Do not set strict-ssl=false or NODE_TLS_REJECT_UNAUTHORIZED=0: they turn off the check that stops someone in the middle from serving you altered packages.");
 }
 
 /// What is already configured for CAs, and whether it can work; true if
