@@ -48,6 +48,8 @@ pub(crate) struct Package {
   pub(crate) publish_access: Option<String>,
   pub(crate) publish_registry: Option<String>,
   pub(crate) repository: Option<String>,
+  /// The names in `scripts`.
+  pub(crate) scripts: Vec<String>,
 }
 
 /// A credential npm would send to a URL.
@@ -326,6 +328,10 @@ fn read_package(dir: &Path) -> Option<Package> {
     publish_access: string(&json["publishConfig"]["access"]),
     publish_registry: string(&json["publishConfig"]["registry"]),
     repository: string(&json["repository"]).or_else(|| string(&json["repository"]["url"])),
+    scripts: json["scripts"]
+      .as_object()
+      .map(|s| s.keys().cloned().collect())
+      .unwrap_or_default(),
   })
 }
 

@@ -11,9 +11,10 @@
 
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 
-use crate::shape::Shape;
+pub(crate) use crate::details::{Details, Hint};
+use crate::{details::after, shape::Shape};
 
 /// Everything a run of npm (or a saved output of one) says.
 #[derive(Clone, Debug, Default)]
@@ -113,101 +114,6 @@ impl Block {
   }
 }
 
-/// Particulars named in npm's (or the registry's) sentences.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Details {
-  /// "This command requires you to be logged in to <registry>".
-  pub(crate) login_registry: Option<String>,
-  /// The web-login URL npm offered for a one-time password.
-  pub(crate) web_auth_url: Option<String>,
-  /// "No matching version found for <name>@<range>".
-  pub(crate) wanted: Option<(String, String)>,
-  /// "You cannot publish over the previously published versions: <version>".
-  pub(crate) published_version: Option<String>,
-  /// npmjs.com's "try renaming your package to '<name>'".
-  pub(crate) suggested_name: Option<String>,
-  /// Verdaccio's "user <name> is not allowed to publish".
-  pub(crate) denied_user: Option<String>,
-  /// Provenance: the repository URL the registry expected.
-  pub(crate) expected_repository: Option<String>,
-  /// "connecting to proxy `<url>`".
-  pub(crate) proxy: Option<String>,
-  /// The address a connection was refused at (`connect ECONNREFUSED <host:port>`).
-  pub(crate) refused: Option<String>,
-  /// The host name that did not resolve (`getaddrinfo ENOTFOUND <host>`).
-  pub(crate) unresolved: Option<String>,
-  pub(crate) hints: Vec<Hint>,
-}
-
-impl Details {
-  /// The port of the refused address.
-  pub(crate) fn refused_port(&self) -> Option<u16> {
-    self.refused.as_deref()?.rsplit(':').next()?.parse().ok()
-  }
-}
-
-/// A phrase in a block that changes what to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Hint {
-  /// "Incorrect or missing password": the registry may have had no credential at all.
-  IncorrectPassword,
-  /// Two-factor authentication, bypass-2FA tokens, automation tokens.
-  TwoFactor,
-  /// An https URL on a plain-HTTP port, or the reverse.
-  SchemeMismatch,
-  /// The resolver did not answer (EAI_AGAIN), rather than "no such name".
-  DnsTryAgain,
-  /// An IPv6 address is where the connection failed.
-  Ipv6,
-  /// The server sent its certificate without the intermediate.
-  LeafOnly,
-  /// `npm ci` without a lockfile.
-  NoLockfile,
-  /// `npm ci` with a lockfile out of step with package.json.
-  LockfileOutOfSync,
-  /// The block speaks of publishing.
-  AboutPublish,
-}
-
-/// Phrases (case-insensitive, on the block's joined text) and what they mean.
-const HINTS: &[(Hint, &str)] = &[
-  (Hint::IncorrectPassword, r"incorrect or missing password"),
-  (Hint::TwoFactor, r"bypass 2fa|two-factor|automation token"),
-  (Hint::SchemeMismatch, r"wrong version number|packet length"),
-  (Hint::DnsTryAgain, r"EAI_AGAIN"),
-  (
-    Hint::Ipv6,
-    r"connect ETIMEDOUT \[|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){3,}",
-  ),
-  (Hint::LeafOnly, r"unable to verify the first certificate"),
-  (
-    Hint::NoLockfile,
-    r"can only install with an existing package-lock\.json|requires an existing package-lock",
-  ),
-  (Hint::LockfileOutOfSync, r"in sync"),
-  (Hint::AboutPublish, r"publish"),
-];
-
-fn hints(text: &str) -> Vec<Hint> {
-  static COMPILED: LazyLock<Vec<(Hint, Regex)>> = LazyLock::new(|| {
-    HINTS
-      .iter()
-      .map(|(hint, p)| {
-        let re = RegexBuilder::new(p)
-          .case_insensitive(true)
-          .build()
-          .expect("hint regex");
-        (*hint, re)
-      })
-      .collect()
-  });
-  COMPILED
-    .iter()
-    .filter(|(_, re)| re.is_match(text))
-    .map(|(hint, _)| *hint)
-    .collect()
-}
-
 /// npm's debug-log file name, in every version since 5: `…/2026-01-01T00_00_00_000Z-debug-0.log`.
 static LOG_PATH: LazyLock<Regex> = LazyLock::new(|| {
   Regex::new(r"\d{4}-\d\d-\d\dT\d\d_\d\d_\d\d_\d{3}Z-debug(?:-\d+)?\.log\s*$").unwrap()
@@ -289,51 +195,8 @@ pub(crate) fn parse_block(lines: &[&str]) -> Block {
   if block.path.is_none() {
     block.path = after(&block.text, r"permission denied, \w+ '([^']+)'");
   }
-  block.details = details(&block);
+  block.details = crate::details::read(&block);
   block
-}
-
-/// The first capture group of `pattern` in `text`.
-fn after(text: &str, pattern: &str) -> Option<String> {
-  // Patterns are few and used only when npm failed; compiling each on use
-  // keeps them next to the field they fill.
-  let re = Regex::new(pattern).expect("detail regex");
-  re.captures(text).map(|c| c[1].to_owned())
-}
-
-fn details(block: &Block) -> Details {
-  let text = block.text.as_str();
-  let reason = block
-    .http
-    .as_ref()
-    .and_then(|h| h.reason.as_deref())
-    .unwrap_or("");
-  let trim = |s: String| s.trim_end_matches(['.', ',', ':']).to_owned();
-  Details {
-    login_registry: after(text, r"requires you to be logged in to (\S+)").map(trim),
-    web_auth_url: after(text, r"(https://\S*auth\S*)"),
-    wanted: after(text, r"No matching version found for (\S+)")
-      .map(trim)
-      .and_then(|spec| split_spec(&spec)),
-    published_version: after(
-      reason,
-      r"(?i)cannot publish over (?:the )?(?:previously published versions?|existing version)\S*:? (\d\S*)",
-    )
-    .map(trim),
-    suggested_name: after(reason, r"renaming your package to '([^']+)'"),
-    denied_user: after(reason, r"^user (\S+) is not allowed to publish"),
-    expected_repository: after(text, r#"expected to match "([^"]+)""#),
-    proxy: after(text, r"connecting to proxy `([^`]+)`"),
-    refused: after(text, r"ECONNREFUSED (\S+)").map(trim),
-    unresolved: after(text, r"getaddrinfo (?:EAI_AGAIN|ENOTFOUND|EAI_FAIL) (\S+)").map(trim),
-    hints: hints(text),
-  }
-}
-
-/// `@scope/name@range` or `name@range`: the last `@` that is not the first character.
-pub(crate) fn split_spec(spec: &str) -> Option<(String, String)> {
-  let at = spec.get(1..)?.rfind('@')? + 1;
-  Some((spec[..at].to_owned(), spec[at + 1..].to_owned()))
 }
 
 fn join_words(lines: &[String]) -> String {
@@ -557,16 +420,6 @@ mod tests {
     assert!(b.has(Hint::Ipv6));
     let b = block("code ETIMEDOUT\nconnect ETIMEDOUT 104.16.1.1:443");
     assert!(!b.has(Hint::Ipv6));
-  }
-
-  #[test]
-  fn specs() {
-    assert_eq!(split_spec("@a/b@1.x"), Some(("@a/b".into(), "1.x".into())));
-    assert_eq!(
-      split_spec("lodash@^4"),
-      Some(("lodash".into(), "^4".into()))
-    );
-    assert_eq!(split_spec("lodash"), None);
   }
 
   #[test]

@@ -34,6 +34,7 @@ mod config;
 mod context;
 mod debug_log;
 mod depth;
+mod details;
 mod diagnose;
 mod doctor;
 mod env;

@@ -1,9 +1,20 @@
-//! The machine npm installs on: files it may not write.
+//! The machine npm installs on: files it may not write, a full disk, too
+//! many open files, a file in the way, a node_modules left half-written.
 
 use super::{Cause, sig};
-use crate::advice::{Advice, quote_path};
+use crate::{
+  advice::{Advice, quote_path},
+  command::quote,
+  shape::Os,
+};
 
-pub(super) static CAUSES: &[&Cause] = &[&PERMISSION_DENIED];
+pub(super) static CAUSES: &[&Cause] = &[
+  &PERMISSION_DENIED,
+  &DISK_FULL,
+  &TOO_MANY_OPEN_FILES,
+  &BIN_CONFLICT,
+  &INSTALL_INTERRUPTED,
+];
 
 pub(crate) static PERMISSION_DENIED: Cause = Cause {
   id: "permission-denied",
@@ -74,5 +85,212 @@ fn permission_denied(a: &mut Advice) {
       format!("{dir} belongs to another user (an earlier `sudo npm install`, or a container volume). Take it back, then run npm again without sudo:"),
       format!("sudo chown -R \"$(id -u):$(id -g)\" {}", quote_path(&dir)),
     );
+  }
+}
+
+pub(crate) static DISK_FULL: Cause = Cause {
+  id: "disk-full",
+  title: "The disk is full",
+  explain: "npm could not write because the filesystem has no space left: the project's disk, the \
+            cache's (~/.npm, often gigabytes), or in Docker the builder's disk. npm 6 and 7 \
+            sometimes said only 'cb() never called' after it.",
+  tell: "ENOSPC, 'no space left on device'.",
+  signatures: &[
+    sig(98).codes(&["ENOSPC"]),
+    sig(94).text(r"no space left on device"),
+  ],
+  rules: &[],
+  supersedes: &[&super::usage::NPM_BUG],
+  advise: disk_full,
+};
+
+fn disk_full(a: &mut Advice) {
+  let path = a.s.block.and_then(|b| b.path.clone());
+  let dir = path
+    .as_deref()
+    .and_then(|p| std::path::Path::new(p).parent())
+    .map(|d| d.display().to_string())
+    .unwrap_or_else(|| ".".into());
+  if let Some(free) = a.ctx.env.as_ref().and(free_bytes(&dir)) {
+    a.note(format!("{} free on the filesystem of {dir}", human(free)));
+  }
+  a.run(
+    format!(
+      "No space was left where npm writes{}. See how full that disk is:",
+      path.map(|p| format!(" ({p})")).unwrap_or_default()
+    ),
+    format!("df -h {}", quote_path(&dir)),
+  );
+  a.run(
+    "npm's cache alone can take gigabytes; it is safe to empty (npm fetches again what it needs):",
+    "npm cache clean --force",
+  );
+  if a.s.facts.shape.container || a.ctx.devcontainer {
+    a.run(
+      "In Docker, the builder's disk fills with old layers and build cache. See, then prune:",
+      "docker system df && docker builder prune",
+    );
+  } else {
+    a.say("Or put npm's cache on a disk with room: `npm config set cache <dir>`.");
+  }
+}
+
+/// Free bytes on the filesystem holding `dir` (this machine only).
+fn free_bytes(dir: &str) -> Option<u64> {
+  let c = std::ffi::CString::new(dir).ok()?;
+  let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+  // SAFETY: a valid NUL-terminated path and a statvfs to fill.
+  (unsafe { libc::statvfs(c.as_ptr(), &mut stat) } == 0).then(|| {
+    #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+    let bytes = u64::from(stat.f_bavail) * u64::from(stat.f_frsize);
+    bytes
+  })
+}
+
+fn human(bytes: u64) -> String {
+  const MIB: u64 = 1024 * 1024;
+  if bytes >= 1024 * MIB {
+    format!("{:.1} GiB", bytes as f64 / (1024 * MIB) as f64)
+  } else {
+    format!("{} MiB", bytes / MIB)
+  }
+}
+
+pub(crate) static TOO_MANY_OPEN_FILES: Cause = Cause {
+  id: "too-many-open-files",
+  title: "npm hit the limit on open files",
+  explain: "The process may only open so many files at once (`ulimit -n`), and a large install \
+            opened more. macOS's default (256) and some containers' are low. Raise the limit in \
+            the shell (or the container) that runs npm.",
+  tell: "EMFILE, 'too many open files'.",
+  signatures: &[
+    sig(97).codes(&["EMFILE", "ENFILE"]),
+    sig(92).text(r"too many open files"),
+  ],
+  rules: &[],
+  supersedes: &[],
+  advise: too_many_open_files,
+};
+
+fn too_many_open_files(a: &mut Advice) {
+  if a.ctx.env.is_some() {
+    let mut limit = libc::rlimit {
+      rlim_cur: 0,
+      rlim_max: 0,
+    };
+    // SAFETY: getrlimit fills the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+      a.note(format!(
+        "open-file limit here: {} (hard limit {})",
+        limit.rlim_cur, limit.rlim_max
+      ));
+    }
+  }
+  a.run(
+    "Raise the open-file limit in the shell that runs npm, then run it again:",
+    format!("ulimit -n 65536 && {}", a.s.command_line()),
+  );
+  if a.s.facts.shape.os == Some(Os::Mac) {
+    a.run(
+      "On macOS the system-wide limit caps it too:",
+      "sudo launchctl limit maxfiles 65536 200000",
+    );
+  }
+  if a.s.facts.shape.container || a.ctx.devcontainer {
+    a.say("In Docker, the container's limit applies: `docker run --ulimit nofile=65536:65536 …`.");
+  }
+}
+
+pub(crate) static BIN_CONFLICT: Cause = Cause {
+  id: "bin-conflict",
+  title: "A file is in the way of a package's command",
+  explain: "npm links each package's commands (`bin`) into a bin folder, and a file of that name is \
+            already there: another package's command, or one installed by something else (Homebrew, \
+            the OS, a manual download). npm does not overwrite what is not its own. Remove the \
+            other one, or, only if it is npm's own, reinstall with --force.",
+  tell: "EEXIST on a bin link, 'File exists: …'.",
+  signatures: &[sig(95).codes(&["EEXIST"])],
+  rules: &[],
+  supersedes: &[],
+  advise: bin_conflict,
+};
+
+fn bin_conflict(a: &mut Advice) {
+  let Some(path) = a.s.block.and_then(|b| b.path.clone()) else {
+    a.say("A file is in the way of a package's command; npm's `path` line names it.");
+    return;
+  };
+  // On this machine: where the file in the way points, and so whose it is.
+  let target = a
+    .ctx
+    .env
+    .as_ref()
+    .and(std::fs::read_link(&path).ok())
+    .map(|t| t.display().to_string());
+  match &target {
+    Some(t) if t.contains("node_modules") => {
+      a.note(format!("{path} -> {t}"));
+      a.run(
+        format!("{path} is another npm package's command (it links to {t}). See which package owns it:"),
+        "npm ls -g --depth=0",
+      );
+      a.run(
+        "If you mean to replace it, uninstall that package first; or, as it is npm's own file, overwrite it:",
+        a.s.command_with("--force"),
+      );
+    }
+    Some(t) => {
+      a.note(format!("{path} -> {t}"));
+      a.say(format!(
+        "{path} belongs to something else (it links to {t}: Homebrew, the OS, another tool). Remove it with the tool \
+         that installed it, or give npm a global prefix of its own (`npm config set prefix ~/.npm-global`)."
+      ));
+    }
+    None => a.run(
+      format!("{path} is already there. See what it is before removing it (never --force over a file that is not npm's):"),
+      format!("ls -l {}", quote(&path)),
+    ),
+  }
+}
+
+pub(crate) static INSTALL_INTERRUPTED: Cause = Cause {
+  id: "install-interrupted",
+  title: "node_modules was left half-written",
+  explain: "npm renames folders inside node_modules as it installs; ENOTEMPTY (or, on Windows, EPERM) \
+            on such a rename means an earlier install was interrupted, another npm is installing \
+            into the same folder right now, or (Windows) an editor or antivirus holds a file open. \
+            Stop the other npm, remove node_modules and install again.",
+  tell: "ENOTEMPTY, or EPERM/EBUSY on a rename inside node_modules.",
+  signatures: &[
+    sig(95).codes(&["ENOTEMPTY"]),
+    sig(92)
+      .codes(&["EPERM", "EBUSY"])
+      .text(r"rename '[^']*node_modules"),
+  ],
+  rules: &[],
+  supersedes: &[&PERMISSION_DENIED],
+  advise: install_interrupted,
+};
+
+fn install_interrupted(a: &mut Advice) {
+  let windows = a.s.facts.shape.os == Some(Os::Windows);
+  a.run(
+    "Another npm may still be installing into this node_modules (two installs must never share one). Check:",
+    if windows {
+      "tasklist | findstr node"
+    } else {
+      "pgrep -af npm"
+    },
+  );
+  a.run(
+    "Then remove the half-written node_modules and install again (package-lock.json stays):",
+    if windows {
+      "rmdir /s /q node_modules && npm install".to_owned()
+    } else {
+      "rm -rf node_modules && npm install".to_owned()
+    },
+  );
+  if windows {
+    a.say("On Windows, an editor, a running dev server or antivirus holding a file open blocks the rename: close them first.");
   }
 }

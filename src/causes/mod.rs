@@ -8,8 +8,11 @@
 //! | `proxy.rs` | the proxy in between |
 //! | `network.rs` | reaching the registry at all, and the registry's own state |
 //! | `tls.rs` | certificates |
-//! | `install.rs` | the machine npm installs on: permissions |
-//! | `usage.rs` | the command line and the project |
+//! | `install.rs` | the machine npm installs on: permissions, disk space, open files, files in the way |
+//! | `scripts.rs` | dependencies' install scripts and native builds |
+//! | `dependencies.rs` | what the tree asks for: peers, checksums, engines, platforms, specs, git |
+//! | `project.rs` | the project: package.json, its scripts, workspaces |
+//! | `usage.rs` | the command line, and npm's own bugs |
 //!
 //! A [`Cause`] holds everything about one cause: its id (a stable contract
 //! with reports, tests and other tools), its title and explanation, the
@@ -24,11 +27,14 @@
 //! its id, so a misspelt cause is a compile error.
 
 pub(crate) mod auth;
+pub(crate) mod dependencies;
 pub(crate) mod install;
 pub(crate) mod network;
+pub(crate) mod project;
 pub(crate) mod proxy;
 pub(crate) mod publish;
 pub(crate) mod read;
+pub(crate) mod scripts;
 pub(crate) mod tls;
 pub(crate) mod usage;
 
@@ -136,6 +142,12 @@ pub(crate) struct Signature {
   pub(crate) host: Option<&'static str>,
   /// A regex on npm's notices (`npm notice …`), which arrive outside the block.
   pub(crate) notice: Option<&'static str>,
+  /// A regex on the block's `path` line (the file npm failed on).
+  pub(crate) path: Option<&'static str>,
+  /// Matches only the block of a failed lifecycle script (npm's `code 1` …
+  /// `command failed`), and no other signature ever does: what a script
+  /// printed is captured into that block and is not npm's to diagnose.
+  pub(crate) script: bool,
   /// Codes npm prints with a text-only signature, for `--npmx-explain`
   /// (they do not constrain the match).
   pub(crate) seen_with: &'static [&'static str],
@@ -155,6 +167,8 @@ pub(crate) const fn sig(weight: u8) -> Signature {
     reason: None,
     host: None,
     notice: None,
+    path: None,
+    script: false,
     seen_with: &[],
     weight,
     fallback: false,
@@ -190,6 +204,14 @@ impl Signature {
     self.notice = Some(regex);
     self
   }
+  pub(crate) const fn path(mut self, regex: &'static str) -> Self {
+    self.path = Some(regex);
+    self
+  }
+  pub(crate) const fn script(mut self) -> Self {
+    self.script = true;
+    self
+  }
   pub(crate) const fn seen_with(mut self, codes: &'static [&'static str]) -> Self {
     self.seen_with = codes;
     self
@@ -223,6 +245,9 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Cause> {
     network::CAUSES,
     tls::CAUSES,
     install::CAUSES,
+    scripts::CAUSES,
+    dependencies::CAUSES,
+    project::CAUSES,
     usage::CAUSES,
   ]
   .into_iter()
@@ -267,8 +292,14 @@ mod tests {
         "{}: nothing can ever name it",
         c.id
       );
+      // npm prints some failures with no code at all ("Missing script");
+      // those are explained by id. Any other needs a code.
+      let text_only = c
+        .signatures
+        .iter()
+        .all(|s| s.codes.is_empty() && s.status.is_none());
       assert!(
-        !c.codes().is_empty(),
+        !c.codes().is_empty() || (text_only && c.rules.is_empty()),
         "{}: no npm code to explain it by",
         c.id
       );
@@ -279,7 +310,10 @@ mod tests {
   fn every_regex_compiles() {
     for c in all() {
       for s in c.signatures {
-        for r in [s.text, s.reason, s.host, s.notice].into_iter().flatten() {
+        for r in [s.text, s.reason, s.host, s.notice, s.path]
+          .into_iter()
+          .flatten()
+        {
           regex::Regex::new(r).unwrap_or_else(|e| panic!("{}: {e}", c.id));
         }
       }

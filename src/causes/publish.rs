@@ -23,6 +23,7 @@ pub(super) static CAUSES: &[&Cause] = &[
   &PACKAGE_PRIVATE,
   &PROVENANCE_INVALID,
   &TRUSTED_PUBLISHING_FAILED,
+  &PUBLISH_REJECTED,
 ];
 
 pub(crate) static PUBLISH_FORBIDDEN: Cause = Cause {
@@ -509,4 +510,67 @@ fn trusted_publishing_failed(a: &mut Advice) {
       a.s.command_with("--loglevel=verbose"),
     );
   }
+}
+
+pub(crate) static PUBLISH_REJECTED: Cause = Cause {
+  id: "publish-rejected",
+  title: "The publish was refused for what it contains",
+  explain: "The registry (or npm, before sending) refused the package itself: a tarball over the \
+            registry's size limit (trim it with `files` in package.json or .npmignore), a prerelease \
+            version published without --tag (npm will not make it `latest`), or a registry's \
+            validation of the manifest (its reason says which field).",
+  tell: "400 or 413 on PUT, or 'You must specify a tag using --tag when publishing a prerelease version'.",
+  signatures: &[
+    sig(95).text(r"must specify a tag using --tag when publishing a prerelease"),
+    sig(93).status(413),
+    sig(85).status(400).on(WRITE),
+  ],
+  rules: &[],
+  supersedes: &[&crate::causes::usage::USAGE_ERROR],
+  advise: publish_rejected,
+};
+
+fn publish_rejected(a: &mut Advice) {
+  let reason = a.s.reason().to_owned();
+  if a
+    .s
+    .block
+    .is_some_and(|b| b.text.contains("when publishing a prerelease"))
+  {
+    let version = a
+      .ctx
+      .package
+      .as_ref()
+      .and_then(|p| p.version.clone())
+      .unwrap_or_else(|| "this prerelease".into());
+    a.run(
+      format!(
+        "{version} is a prerelease, and npm will not make a prerelease the `latest` tag that installs get by default. \
+         Publish it under a tag of its own:"
+      ),
+      a.s.command_with("--tag=next"),
+    );
+    return;
+  }
+  if a.s.request.status == Some(413) {
+    a.run(
+      "The tarball is over the registry's size limit. See what goes into it:",
+      "npm pack --dry-run",
+    );
+    a.say(
+      "Leave out what installs do not need (tests, fixtures, sources maps, build caches): list what to ship in \
+       package.json's `files`, or exclude the rest in .npmignore.",
+    );
+    return;
+  }
+  if !reason.is_empty() {
+    a.note(format!("the registry said: {reason}"));
+  }
+  a.run(
+    format!(
+      "The registry refused the package's contents{}. Check package.json's fields (name, version, the files it ships):",
+      if reason.is_empty() { String::new() } else { format!(": {reason}") }
+    ),
+    "npm publish --dry-run",
+  );
 }
