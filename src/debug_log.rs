@@ -174,6 +174,7 @@ fn watch(
   let mut lingering_told = false;
   loop {
     reader.poll(observer, false);
+    observer.observe(Evidence::Tick);
     let mut interval = POLL;
     if observer.error_block_complete() {
       let at = *block_done_at.get_or_insert_with(Instant::now);

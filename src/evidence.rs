@@ -21,6 +21,8 @@ pub(crate) enum Evidence<'a> {
   LogLine(&'a str),
   /// npm wrote the end of its error block but has not exited a while later.
   Lingering,
+  /// Time passed (every poll, about ten times a second) while npm runs.
+  Tick,
   /// npm exited; no evidence follows.
   Exited(ExitStatus),
 }

@@ -48,6 +48,7 @@ mod live;
 mod locate;
 mod logs_dir;
 mod mode;
+mod notices;
 mod npmrc;
 mod offline;
 mod options;

@@ -7,6 +7,7 @@ use std::{
   os::unix::process::ExitStatusExt,
   path::PathBuf,
   sync::{Arc, Mutex},
+  time::Instant,
 };
 
 use crate::{
@@ -15,7 +16,8 @@ use crate::{
   context::Context,
   diagnose::{self, Diagnosis},
   line,
-  output::{self, Clean},
+  notices::Notices,
+  output::{self, Clean, clean},
   redact::Redactor,
   render, report,
   transcript::Transcript,
@@ -34,6 +36,8 @@ pub(crate) struct Live {
   report: Option<PathBuf>,
   transcript: Transcript,
   spoken: Option<(Vec<Diagnosis>, Redactor)>,
+  /// Notices while npm runs; `None` when turned off (`NPMX_LIVE=0`).
+  notices: Option<Notices>,
 }
 
 impl Live {
@@ -50,7 +54,51 @@ impl Live {
         .map(PathBuf::from),
       transcript: Transcript::default(),
       spoken: None,
+      notices: (env.get("NPMX_LIVE").map(str::trim) != Some("0")).then(|| {
+        let stall = env
+          .get("NPMX_STALL_SECS")
+          .and_then(|s| s.trim().parse().ok())
+          .map_or(crate::notices::STALL, std::time::Duration::from_secs);
+        Notices::new(stall)
+      }),
     }
+  }
+
+  /// A notice while npm runs: whole lines on stderr, after clearing npm's
+  /// progress line on a terminal; a `::warning` in GitHub Actions; nothing
+  /// when npm itself is silent.
+  fn tell(&self, text: &str) {
+    let silent = self
+      .args
+      .iter()
+      .any(|a| a == "--silent" || a == "-s" || a == "--loglevel=silent")
+      || self
+        .config
+        .lock()
+        .ok()
+        .and_then(|c| {
+          c.as_ref()
+            .and_then(|c| c.get("loglevel").map(|l| l.value == "silent"))
+        })
+        .unwrap_or(false);
+    if silent {
+      return;
+    }
+    // The configuration's secrets are not known yet; the shapes still are.
+    let redactor = Redactor::default();
+    let text = redactor.clean(text);
+    let line = if self.env.get("GITHUB_ACTIONS") == Some("true") {
+      clean!(
+        "::warning title=npmx::{}\n",
+        text.escaped(annotate::escape_data)
+      )
+    } else {
+      // SAFETY: isatty only inspects the descriptor.
+      let terminal = unsafe { libc::isatty(2) } == 1;
+      let clear = Clean::ours(if terminal { "\r\u{1b}[2K" } else { "" });
+      clean!("{}npmx: {}\n", clear, text)
+    };
+    output::stderr(&line);
   }
 
   /// The run's configuration: the one already read, else read now.
@@ -114,12 +162,33 @@ impl Observer for Live {
       Evidence::Started { argv } => self.args = argv.to_vec(),
       Evidence::LogLine(text) => {
         if let Some(line) = line::from_log(text) {
+          if let Some(notices) = &mut self.notices {
+            notices.line(&line, Instant::now());
+          }
           self.transcript.push_npm(line);
+        }
+      }
+      Evidence::Tick => {
+        if let Some(notice) = self.notices.as_mut().and_then(|n| n.due(Instant::now())) {
+          self.tell(&notice);
         }
       }
       Evidence::Lingering => self.speak(false, None),
       Evidence::Exited(status) => {
         let code = status.code().or_else(|| status.signal().map(|s| 128 + s));
+        // Stopped while it waited on the registry: say on what, and how long.
+        let signal = match (status.signal(), status.code()) {
+          (Some(libc::SIGINT), _) | (_, Some(130)) => Some("SIGINT"),
+          (Some(libc::SIGTERM), _) | (_, Some(143)) => Some("SIGTERM"),
+          (Some(libc::SIGKILL), _) | (_, Some(137)) => Some("SIGKILL"),
+          _ => None,
+        };
+        if let Some(said) = signal
+          .zip(self.notices.as_ref())
+          .and_then(|(s, n)| n.stopped(s, Instant::now()))
+        {
+          self.tell(&said);
+        }
         self.speak(status.success(), code);
         if let (Some(path), Some((diagnoses, redactor))) = (&self.report, &self.spoken) {
           let json = report::to_json(code, diagnoses, redactor);

@@ -802,3 +802,35 @@ fn otp_requests(log: &Path, package: &str) -> Vec<Value> {
     .filter(|r| r["path"].as_str() == Some(&format!("/{package}")))
     .collect()
 }
+
+/// The real npm retrying a request the server resets: npmx says so while npm
+/// waits between attempts, before npm's own error block and the diagnosis.
+#[test]
+fn a_retried_reset_is_told_while_the_real_npm_waits() {
+  let mut meta = fixture_meta("net-reset");
+  let mut argv: Vec<Value> = meta["argv"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .filter(|a| a.as_str() != Some("--fetch-retries=0"))
+    .cloned()
+    .collect();
+  for flag in [
+    "--fetch-retries=1",
+    "--fetch-retry-mintimeout=3000",
+    "--fetch-retry-maxtimeout=3000",
+  ] {
+    argv.push(Value::from(flag));
+  }
+  meta["argv"] = Value::from(argv);
+  let prepared = prepare("net-reset", &meta);
+  let ran = run(command(&prepared, &meta));
+  assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+  let notice = ran
+    .stderr
+    .find("failed with ECONNRESET (attempt 1)")
+    .unwrap_or_else(|| panic!("no retry notice:\n{}", ran.stderr));
+  let block = ran.stderr.find("npm error code ECONNRESET").unwrap();
+  assert!(notice < block, "{}", ran.stderr);
+  assert!(ran.stderr.contains("[connection-reset]"), "{}", ran.stderr);
+}
