@@ -968,3 +968,17 @@ fn a_stack_trace_is_not_evidence() {
     out.report_text
   );
 }
+
+#[test]
+fn a_stale_literal_token_in_a_build_agent_s_user_npmrc_is_named_and_removed_there() {
+  let out = Replay::of("verdaccio-publish-bad-token")
+    .ci()
+    .project_npmrc("registry=http://127.0.0.1:4873/\n")
+    .user_npmrc("//127.0.0.1:4873/:_authToken=npm_OldTokenLeftOnTheAgent1234567890ab\n")
+    .run();
+  out.first("auth-rejected");
+  out
+    .says("a stale token left on the build agent")
+    .command("npm config delete '//127.0.0.1:4873/:_authToken' --location=user")
+    .never_says("npm_OldTokenLeftOnTheAgent1234567890ab");
+}

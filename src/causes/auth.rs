@@ -232,6 +232,12 @@ fn auth_rejected(a: &mut Advice) {
     let var = c.setting.entry.vars.first().map(|v| v.name.clone());
     (c.kind.to_owned(), c.setting.origin(), var)
   });
+  // A build agent's own ~/.npmrc with an old literal token wins over what
+  // the job means to send: show that layer and how to remove the line.
+  let stale = a.ctx.credential_for(&url).and_then(|c| {
+    (c.setting.layer.source == crate::config::Source::User && c.setting.entry.vars.is_empty())
+      .then(|| (c.setting.key.to_owned(), c.setting.origin()))
+  });
   if let Some((kind_name, origin, _)) = &credential {
     a.note(format!("npm sent the {kind_name} set at {origin}"));
   }
@@ -267,7 +273,16 @@ fn auth_rejected(a: &mut Advice) {
   } else {
     ""
   };
-  if a.s.in_ci() == Some(true) {
+  if let (Some(true), Some((key, origin))) = (a.s.in_ci(), &stale) {
+    a.run(
+      format!(
+        "{what}. It is a literal token in the agent's own user .npmrc ({origin}), which a job's project .npmrc or \
+         setup step does not replace if it names the host the same way: a stale token left on the build agent. \
+         Remove that line (then the job's own token applies):"
+      ),
+      format!("npm config delete '{key}' --location=user"),
+    );
+  } else if a.s.in_ci() == Some(true) {
     a.say(format!(
       "{what}: it expired, was revoked, or is for another registry.{npmjs} Create a new granular access token on \
        the registry and update the {} secret that feeds it (npmjs.com: `npm token create`, from your terminal).",

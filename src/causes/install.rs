@@ -47,6 +47,33 @@ fn permission_denied(a: &mut Advice) {
       .as_ref()
       .is_some_and(|c| path.starts_with(&*c.to_string_lossy()));
   let global = a.ctx.command.global() || a.s.facts.global() || path.contains("/lib/node_modules");
+  let windows = a.s.facts.shape.os == Some(Os::Windows) || path.contains(":\\");
+  if windows {
+    // No chown on Windows: EPERM there is a file held open, or a folder
+    // that needs an elevated prompt.
+    a.say(format!(
+      "Windows refused npm {path}: usually a file held open (an editor, a running dev server, antivirus) or a \
+       folder that needs an administrator prompt. Close what holds it, then run npm again."
+    ));
+    a.run(
+      "If it is npm's cache, check it and let npm rebuild what is broken:",
+      "npm cache verify",
+    );
+    return;
+  }
+  // In a container running as another user, root's cache or home is not
+  // this user's to take: give this user a cache of its own instead.
+  let container = a.s.facts.shape.container || a.ctx.devcontainer;
+  if cache && container && path.starts_with("/root/") {
+    a.run(
+      format!(
+        "{path} is in root's npm cache, and this container runs npm as another user. Give that user a cache of its \
+         own (in the Dockerfile: `ENV npm_config_cache=/tmp/.npm`, or a HOME it owns) rather than changing root's files:"
+      ),
+      format!("npm_config_cache=/tmp/.npm {}", a.s.command_line()),
+    );
+    return;
+  }
   if cache {
     let dir = cache_dir
       .map(|c| c.display().to_string())

@@ -438,6 +438,17 @@ mod saved {
   }
 
   #[test]
+  fn eperm_on_windows_is_not_chown() {
+    let text = "npm ERR! code EPERM\nnpm ERR! syscall rename\nnpm ERR! path C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\x\nnpm ERR! errno -4048\nnpm ERR! Error: EPERM: operation not permitted, open 'C:\\Users\\me\\x'\n";
+    let (id, steps) = advice(text);
+    assert_eq!(id, "permission-denied");
+    assert!(
+      !steps.contains("chown") && !steps.contains("sudo"),
+      "{steps}"
+    );
+  }
+
+  #[test]
   fn no_diagnosis_gives_more_than_four_steps() {
     let text = "npm error code SELF_SIGNED_CERT_IN_CHAIN\nnpm error request to https://registry.npmjs.org/x failed, reason: self-signed certificate in certificate chain\n";
     for d in diagnose(text) {
