@@ -3,6 +3,8 @@
 
 use std::ffi::OsString;
 
+use crate::npm_flags::{self, Parsed};
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Command {
   /// What they typed to run it: `npm`, `npx` or `npmx`.
@@ -10,6 +12,8 @@ pub(crate) struct Command {
   pub(crate) args: Vec<String>,
   /// npm's canonical name for the subcommand (`i` → `install`).
   pub(crate) name: Option<&'static str>,
+  /// The arguments as npm reads them (options and positionals).
+  parsed: Parsed,
 }
 
 /// npm's aliases, as in npm 11's `cmd-list.js`, for the commands advice cares about.
@@ -50,45 +54,27 @@ const ALIASES: &[(&str, &[&str])] = &[
   ("doctor", &[]),
 ];
 
-/// Flags that consume the next argument when written without `=`.
-const TAKES_VALUE: &[&str] = &[
-  "--registry",
-  "--userconfig",
-  "--globalconfig",
-  "--cache",
-  "--logs-dir",
-  "--prefix",
-  "--tag",
-  "--access",
-  "--otp",
-  "--workspace",
-  "-w",
-  "-C",
-  "--loglevel",
-  "--proxy",
-  "--https-proxy",
-  "--cafile",
-  "--scope",
-  "--auth-type",
-  "--fetch-timeout",
-  "--fetch-retries",
-];
-
 impl Command {
   pub(crate) fn new(program: &str, args: &[OsString]) -> Command {
+    // Node.js decodes argv as UTF-8 the same lossy way.
     let args: Vec<String> = args
       .iter()
       .map(|a| a.to_string_lossy().into_owned())
       .collect();
+    let parsed = npm_flags::parse(&args);
     let name = if program == "npx" {
       Some("exec")
     } else {
-      subcommand(&args)
+      parsed
+        .positionals
+        .first()
+        .map(|word| canonical(word).unwrap_or("other"))
     };
     Command {
       program: program.to_owned(),
       args,
       name,
+      parsed,
     }
   }
 
@@ -104,24 +90,13 @@ impl Command {
 
   /// A global install or removal: `-g`, `--global`, `--location=global`.
   pub(crate) fn global(&self) -> bool {
-    self
-      .args
-      .iter()
-      .any(|a| a == "-g" || a == "--global" || a == "--location=global")
+    self.flag("--global") == Some("true") || self.flag("--location") == Some("global")
   }
 
-  /// The value of a flag (`--tag beta` or `--tag=beta`), if given.
+  /// The value npm takes for a flag (`flag("--tag")` after `--tag beta` or
+  /// `--tag=beta`; `flag("--loglevel")` after `-dd` is `verbose`), if given.
   pub(crate) fn flag(&self, name: &str) -> Option<&str> {
-    let mut args = self.args.iter().take_while(|a| *a != "--");
-    while let Some(arg) = args.next() {
-      if arg == name {
-        return args.next().map(String::as_str);
-      }
-      if let Some(value) = arg.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
-        return Some(value);
-      }
-    }
-    None
+    self.parsed.get(name.trim_start_matches('-'))
   }
 
   /// The command line, quoted for a POSIX shell.
@@ -184,23 +159,6 @@ impl Command {
   }
 }
 
-fn subcommand(args: &[String]) -> Option<&'static str> {
-  let mut iter = args.iter();
-  while let Some(arg) = iter.next() {
-    if arg == "--" {
-      return None;
-    }
-    if arg.starts_with('-') {
-      if TAKES_VALUE.contains(&arg.as_str()) {
-        iter.next();
-      }
-      continue;
-    }
-    return Some(canonical(arg).unwrap_or("other"));
-  }
-  None
-}
-
 fn canonical(word: &str) -> Option<&'static str> {
   ALIASES
     .iter()
@@ -243,6 +201,48 @@ mod tests {
     assert_eq!(cmd("npx", &["cowsay"]).name, Some("exec"));
     assert_eq!(cmd("npm", &["frobnicate"]).name, Some("other"));
     assert_eq!(cmd("npm", &[]).name, None);
+    // Flags npm reads as taking a value, whichever table once missed them.
+    assert_eq!(
+      cmd("npm", &["--noproxy", "x", "publish"]).name,
+      Some("publish")
+    );
+    assert_eq!(cmd("npm", &["--ca", "x", "install"]).name, Some("install"));
+    assert_eq!(
+      cmd("npm", &["-dd", "--reg", "x", "i"]).name,
+      Some("install")
+    );
+    // `--` ends the options, not the search for the command (as in npm).
+    assert_eq!(cmd("npm", &["--", "publish"]).name, Some("publish"));
+    // A Boolean never takes a word: npm runs the command `yes`.
+    assert_eq!(cmd("npm", &["--global=yes", "install"]).name, Some("other"));
+  }
+
+  #[test]
+  fn flags_as_npm_reads_them() {
+    let c = cmd("npm", &["publish", "-dd", "--reg", "https://r/"]);
+    assert_eq!(c.flag("--loglevel"), Some("verbose"));
+    assert_eq!(c.flag("--registry"), Some("https://r/"));
+    assert_eq!(cmd("npm", &["-s", "ci"]).flag("--loglevel"), Some("silent"));
+    assert_eq!(cmd("npm", &["-g", "i", "x"]).flag("--global"), Some("true"));
+    // The last one wins, and nothing after `--` counts.
+    let c = cmd(
+      "npm",
+      &["--tag=a", "--tag", "b", "run", "x", "--", "--tag=c"],
+    );
+    assert_eq!(c.flag("--tag"), Some("b"));
+  }
+
+  #[test]
+  fn arguments_that_are_not_utf8_do_not_panic() {
+    use std::os::unix::ffi::OsStringExt;
+    let args = [
+      OsString::from("--tag"),
+      OsString::from_vec(vec![0xff, 0xfe]),
+      OsString::from("publish"),
+    ];
+    let c = Command::new("npm", &args);
+    assert_eq!(c.name, Some("publish"));
+    assert_eq!(c.flag("--tag"), Some("\u{fffd}\u{fffd}"));
   }
 
   #[test]

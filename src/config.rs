@@ -14,7 +14,7 @@ use std::{
 };
 
 use crate::{
-  Env,
+  Env, npm_flags,
   npmrc::{self, Entry},
 };
 
@@ -89,36 +89,6 @@ pub(crate) struct Config {
   pub(crate) cwd: PathBuf,
   pub(crate) home: Option<PathBuf>,
 }
-
-/// Flags that take a value when written `--flag value` (rather than `--flag=value`).
-/// Everything else written bare is a boolean to npm.
-const VALUE_FLAGS: &[&str] = &[
-  "registry",
-  "userconfig",
-  "globalconfig",
-  "cache",
-  "logs-dir",
-  "logs-max",
-  "proxy",
-  "https-proxy",
-  "noproxy",
-  "cafile",
-  "ca",
-  "cert",
-  "key",
-  "otp",
-  "tag",
-  "access",
-  "prefix",
-  "workspace",
-  "loglevel",
-  "fetch-timeout",
-  "fetch-retries",
-  "scope",
-  "auth-type",
-  "location",
-  "provenance-file",
-];
 
 impl Config {
   /// Reads every layer. `npm` is the real npm's path (to find its builtin and
@@ -324,46 +294,24 @@ fn read_layer(source: Source, path: PathBuf, env: &Env) -> Layer {
   }
 }
 
+/// The options on npm's command line, as npm reads them (`npm_flags`):
+/// `-dd` is `loglevel=verbose`, `--reg x` is `registry=x`.
 fn cli_entries(args: &[OsString]) -> Vec<Entry> {
-  let mut entries = Vec::new();
-  let mut args = args.iter().filter_map(|a| a.to_str());
-  let mut push = |key: &str, value: &str| {
-    entries.push(Entry {
-      key: key.to_owned(),
-      value: value.to_owned(),
-      raw: value.to_owned(),
+  let args: Vec<String> = args
+    .iter()
+    .map(|a| a.to_string_lossy().into_owned())
+    .collect();
+  npm_flags::parse(&args)
+    .options
+    .into_iter()
+    .map(|(key, value)| Entry {
+      key,
+      raw: value.clone(),
+      value,
       line: 0,
       vars: Vec::new(),
     })
-  };
-  while let Some(arg) = args.next() {
-    if arg == "--" {
-      break;
-    }
-    if let Some(flag) = arg.strip_prefix("--") {
-      if let Some((key, value)) = flag.split_once('=') {
-        push(key, value);
-      } else if let Some(key) = flag.strip_prefix("no-") {
-        push(key, "false");
-      } else if VALUE_FLAGS.contains(&flag) || flag.starts_with('@') || flag.starts_with("//") {
-        push(flag, args.next().unwrap_or(""));
-      } else {
-        push(flag, "true");
-      }
-    } else if let Some(short) = arg.strip_prefix('-') {
-      match short {
-        "g" => push("global", "true"),
-        "w" => push("workspace", args.next().unwrap_or("")),
-        "C" => push("prefix", args.next().unwrap_or("")),
-        "d" => push("loglevel", "info"),
-        "dd" | "ddd" | "verbose" => push("loglevel", "verbose"),
-        "s" | "silent" => push("loglevel", "silent"),
-        "q" => push("loglevel", "warn"),
-        _ => {}
-      }
-    }
-  }
-  entries
+    .collect()
 }
 
 /// `npm_config_foo_bar=x` is `foo-bar=x`; keys for a host (`//…`) keep their
@@ -546,6 +494,36 @@ mod tests {
     assert_eq!(config.get("proxy").unwrap().value, "http://p");
     assert_eq!(config.get("tag").unwrap().value, "u");
     assert_eq!(config.get("access").unwrap().layer.source, Source::Global);
+  }
+
+  #[test]
+  fn command_line_options_as_npm_reads_them() {
+    let entries = cli_entries(&args(&[
+      "--noproxy",
+      "x",
+      "-dd",
+      "--reg=https://r/",
+      "--no-strict-ssl",
+      "-C",
+      "/app",
+      "publish",
+      "--",
+      "--tag=no",
+    ]));
+    let pairs: Vec<_> = entries
+      .iter()
+      .map(|e| (e.key.as_str(), e.value.as_str()))
+      .collect();
+    assert_eq!(
+      pairs,
+      [
+        ("noproxy", "x"),
+        ("loglevel", "verbose"),
+        ("registry", "https://r/"),
+        ("strict-ssl", "false"),
+        ("prefix", "/app"),
+      ]
+    );
   }
 
   #[test]

@@ -11,7 +11,7 @@
 //!    each line to the diagnosis stage.
 //! 5. `line`, `transcript`, `facts`, `shape`: read npm's lines (live log, saved output, CI
 //!    logs) once, into typed facts.
-//! 6. `env`, `npmrc`, `config`, `command`, `context`, `ci`, `product`, `url`: what npm reads,
+//! 6. `env`, `npmrc`, `npm_flags`, `config`, `command`, `context`, `ci`, `product`, `url`: what npm reads,
 //!    what was typed, where it runs.
 //! 7. `causes` (one file per family, one entry per cause), `situation`, `diagnose`, `advice`:
 //!    decide causes and the steps that fit.
@@ -49,6 +49,7 @@ mod locate;
 mod logs_dir;
 mod mode;
 mod notices;
+mod npm_flags;
 mod npmrc;
 mod offline;
 mod options;
@@ -79,6 +80,33 @@ pub mod testing {
       .iter()
       .map(|d| d.cause.id)
       .collect()
+  }
+
+  /// npm's reading of its arguments (`tests/npm_flags.rs`): the options set,
+  /// as (key, value) in order, and the positionals.
+  pub fn npm_flags_parse(args: &[String]) -> (Vec<(String, String)>, Vec<String>) {
+    let parsed = crate::npm_flags::parse(args);
+    (parsed.options, parsed.positionals)
+  }
+
+  /// npmx's flag table in the form `tests/support/npm-flags.js --json`
+  /// prints npm's: `{"flags": {key: shape}, "shorthands": {name: [args]}}`.
+  pub fn npm_flags_table() -> serde_json::Value {
+    use crate::npm_flags::{flag_names, flag_type, shorthand_expansion, shorthand_names};
+    let flags: serde_json::Map<String, serde_json::Value> = flag_names()
+      .filter_map(|key| Some((key, flag_type(key)?)))
+      .map(|(key, t)| {
+        let shape = serde_json::json!({
+          "list": t.list, "boolean": t.boolean, "string": t.string,
+          "number": t.number, "null": t.null, "words": t.words,
+        });
+        (key.to_owned(), shape)
+      })
+      .collect();
+    let shorthands: serde_json::Map<String, serde_json::Value> = shorthand_names()
+      .filter_map(|name| Some((name.to_owned(), shorthand_expansion(name)?.into())))
+      .collect();
+    serde_json::json!({ "flags": flags, "shorthands": shorthands })
   }
 
   /// The README's cause table, generated from the causes (`tests/readme.rs`).

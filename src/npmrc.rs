@@ -69,6 +69,20 @@ pub(crate) fn parse(text: &str, env: &Env) -> Vec<Entry> {
   entries
 }
 
+/// JavaScript's `String.prototype.trim()`, which npm's `ini` and nopt use:
+/// its whitespace includes the BOM (U+FEFF) and excludes U+0085, unlike Rust's.
+pub(crate) fn js_trim(text: &str) -> &str {
+  text.trim_matches(is_js_space)
+}
+
+fn is_js_space(c: char) -> bool {
+  matches!(
+    c,
+    '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+      ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+  )
+}
+
 /// `"…"` is a JSON string to `ini`; `'…'` is taken literally.
 fn unquote(text: &str) -> String {
   let bytes = text.as_bytes();

@@ -982,3 +982,19 @@ fn a_stale_literal_token_in_a_build_agent_s_user_npmrc_is_named_and_removed_ther
     .command("npm config delete '//127.0.0.1:4873/:_authToken' --location=user")
     .never_says("npm_OldTokenLeftOnTheAgent1234567890ab");
 }
+
+#[test]
+fn the_long_silent_flag_silences_npmx_too() {
+  let out = Replay::of("net-refused")
+    .args(&[
+      "install",
+      "e2e-dep",
+      "--silent",
+      "--registry=http://127.0.0.1:4999/",
+      "--userconfig=/tmp/npmx-e2e/home/.npmrc",
+      "--cache=/tmp/npmx-e2e/cache",
+    ])
+    .run();
+  out.only("connection-refused");
+  assert!(!out.stderr.contains("npmx:"), "{}", out.stderr);
+}
