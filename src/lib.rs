@@ -43,6 +43,7 @@ mod evidence;
 mod exit_status;
 mod explain;
 mod facts;
+mod js;
 mod line;
 mod live;
 mod locate;
@@ -98,7 +99,7 @@ pub mod testing {
       .map(|(key, t)| {
         let shape = serde_json::json!({
           "list": t.list, "boolean": t.boolean, "string": t.string,
-          "number": t.number, "null": t.null, "words": t.words,
+          "number": t.number, "null": t.null, "array": t.array, "words": t.words,
         });
         (key.to_owned(), shape)
       })
@@ -107,6 +108,31 @@ pub mod testing {
       .filter_map(|name| Some((name.to_owned(), shorthand_expansion(name)?.into())))
       .collect();
     serde_json::json!({ "flags": flags, "shorthands": shorthands })
+  }
+
+  /// Every setting one `.npmrc` text makes, as (key, value, line), with
+  /// these environment variables (`tests/npmrc_differential.rs`).
+  pub fn npmrc_entries(text: &str, env_pairs: &[(&str, &str)]) -> Vec<(String, String, usize)> {
+    let lookup = |name: &str| {
+      env_pairs
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| (*v).to_owned())
+    };
+    crate::npmrc::parse_with(text, &lookup)
+      .into_iter()
+      .map(|e| (e.key, e.value, e.line))
+      .collect()
+  }
+
+  /// The value npm takes for `key` from one `.npmrc` text (the last setting
+  /// of it), with these environment variables.
+  pub fn npmrc_get(text: &str, env_pairs: &[(&str, &str)], key: &str) -> Option<String> {
+    npmrc_entries(text, env_pairs)
+      .into_iter()
+      .rev()
+      .find(|(k, _, _)| k == key)
+      .map(|(_, v, _)| v)
   }
 
   /// The README's cause table, generated from the causes (`tests/readme.rs`).

@@ -89,3 +89,14 @@ fn an_http_npmjs_registry_and_a_proxy_password_are_flagged_and_hidden() {
   assert!(out.contains("https only"), "{out}");
   assert!(!out.contains("hunter2secret"), "{out}");
 }
+
+#[test]
+fn an_inline_comment_is_not_part_of_the_value() {
+  // `npm config get registry` says https://r.example/ for this line.
+  let (_, out) = doctor("registry=https://r.example/ ; mirror\n", "", &[]);
+  assert!(
+    out.contains("registry = https://r.example/  (project .npmrc"),
+    "{out}"
+  );
+  assert!(!out.contains("mirror"), "{out}");
+}
