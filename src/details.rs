@@ -7,8 +7,6 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexBuilder};
 
-use crate::facts::Block;
-
 /// Particulars named in npm's (or the registry's) sentences.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Details {
@@ -140,14 +138,9 @@ pub(crate) fn after(text: &str, pattern: &str) -> Option<String> {
   re.captures(text).map(|c| c[1].to_owned())
 }
 
-/// The particulars of one block.
-pub(crate) fn read(block: &Block) -> Details {
-  let text = block.text.as_str();
-  let reason = block
-    .http
-    .as_ref()
-    .and_then(|h| h.reason.as_deref())
-    .unwrap_or("");
+/// The particulars of one block: its joined `text` and the registry's
+/// `reason` (empty when it gave none).
+pub(crate) fn read(text: &str, reason: &str) -> Details {
   let trim = |s: String| s.trim_end_matches(['.', ',', ':']).to_owned();
   Details {
     login_registry: after(text, r"requires you to be logged in to (\S+)").map(trim),

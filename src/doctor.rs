@@ -68,7 +68,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
           )
         }
       };
-      let version = crate::config::npm_root(&npm.path)
+      let version = crate::prefix::npm_root(&npm.path)
         .and_then(|root| std::fs::read_to_string(root.join("package.json")).ok())
         .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
         .and_then(|json| json["version"].as_str().map(str::to_owned));

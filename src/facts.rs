@@ -195,7 +195,8 @@ pub(crate) fn parse_block(lines: &[&str]) -> Block {
   if block.path.is_none() {
     block.path = after(&block.text, r"permission denied, \w+ '([^']+)'");
   }
-  block.details = crate::details::read(&block);
+  let reason = block.http.as_ref().and_then(|h| h.reason.as_deref());
+  block.details = crate::details::read(&block.text, reason.unwrap_or(""));
   block
 }
 

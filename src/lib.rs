@@ -55,6 +55,7 @@ mod npmrc;
 mod offline;
 mod options;
 mod output;
+mod prefix;
 mod product;
 mod redact;
 mod render;
