@@ -44,6 +44,8 @@ pub(crate) struct Details {
   pub(crate) git_url: Option<String>,
   /// "Invalid tag name "<spec>"" / "Invalid package name "<name>"".
   pub(crate) invalid_spec: Option<String>,
+  /// The package an invalid tag or range was for: `… of package "<name>@<tag>"`.
+  pub(crate) invalid_spec_package: Option<String>,
   /// Where a JSON parser stopped: "at position 120 (line 7 column 3)".
   pub(crate) json_position: Option<String>,
   pub(crate) hints: Vec<Hint>,
@@ -177,6 +179,7 @@ pub(crate) fn read(text: &str, reason: &str) -> Details {
     missing_script: after(text, r#"Missing script: "([^"]+)""#),
     git_url: after(text, r"command git (?:--no-replace-objects )?(?:ls-remote|clone)(?: -h)? (\S+)"),
     invalid_spec: after(text, r#"Invalid (?:tag name|package name|name) "([^"]+)""#),
+    invalid_spec_package: after(text, r#"of package "(@?[^"@]+)@"#),
     json_position: after(text, r"((?:at position \d+(?: \(line \d+ column \d+\))?|line \d+ column \d+))"),
     hints: hints(text),
   }

@@ -708,6 +708,19 @@ scenarios! {
   publish_oidc_exchange_fails => "publish-oidc-exchange-fails",
   publish_oidc_exchange_fails_verbose => "publish-oidc-exchange-fails-verbose",
   publish_enoent_eneedauth_ci => "publish-enoent-eneedauth-ci",
+  install_peer_conflict => "install-peer-conflict",
+  ci_integrity_mismatch => "ci-integrity-mismatch",
+  run_no_package_json => "run-no-package-json",
+  install_package_json_conflict_markers => "install-package-json-conflict-markers",
+  install_engine_strict => "install-engine-strict",
+  install_platform_mismatch => "install-platform-mismatch",
+  install_postinstall_fails => "install-postinstall-fails",
+  install_native_build_fails => "install-native-build-fails",
+  run_missing_script => "run-missing-script",
+  global_install_bin_exists => "global-install-bin-exists",
+  install_invalid_range => "install-invalid-range",
+  install_git_dep_unreachable => "install-git-dep-unreachable",
+  publish_prerelease_no_tag => "publish-prerelease-no-tag",
 }
 
 /// Fixtures not replayed by `scenario` (they need a terminal).

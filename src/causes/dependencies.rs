@@ -329,9 +329,22 @@ fn invalid_spec(a: &mut Advice) {
     .as_deref()
     .is_some_and(|s| a.ctx.command.args.iter().any(|arg| arg.contains(s)));
   if typed {
-    a.say(format!(
-      "{shown} on your command line is not a valid name or range: check it for a typo (`^1.2.0`, not `^^1.2.0`; names are lower case)."
-    ));
+    let package = a
+      .s
+      .block
+      .and_then(|b| b.details.invalid_spec_package.clone());
+    match package {
+      Some(name) => a.run(
+        format!(
+          "{shown} on your command line is not a valid range or tag for {name} (a typo? `^1.2.0`, not `^^1.2.0`). See what it has:"
+        ),
+        format!("npm view {} versions dist-tags", quote(&name)),
+      ),
+      None => a.run(
+        format!("{shown} on your command line is not a valid package name (names are lower case, URL-safe). Search for the right one:"),
+        format!("npm search {}", quote(&shown)),
+      ),
+    }
     return;
   }
   let in_package = spec.as_deref().and_then(|s| {

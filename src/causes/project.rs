@@ -91,7 +91,13 @@ pub(crate) static PACKAGE_JSON_INVALID: Cause = Cause {
             comma, a comment, merge-conflict markers left after a git merge, or an HTML page saved \
             in its place. JSON allows no comments and no trailing commas.",
   tell: "EJSONPARSE whose path is a package.json.",
-  signatures: &[sig(97).codes(&["EJSONPARSE"]).path(r"package\.json$")],
+  signatures: &[
+    sig(97).codes(&["EJSONPARSE"]).path(r"package\.json$"),
+    // npm 11 prints no path line for it.
+    sig(97)
+      .codes(&["EJSONPARSE"])
+      .text(r"Invalid package\.json|package\.json must be actual JSON"),
+  ],
   rules: &[],
   supersedes: &[&super::network::REGISTRY_MISCONFIGURED],
   advise: package_json_invalid,
@@ -121,9 +127,11 @@ fn package_json_invalid(a: &mut Advice) {
   let html = text
     .as_deref()
     .is_some_and(|t| t.trim_start().starts_with('<'));
-  if let Some(line) = conflict {
+  let in_text = a.s.block.is_some_and(|b| b.text.contains("<<<<<<<"));
+  if conflict.is_some() || in_text {
+    let at = conflict.map(|l| format!(" (line {l})")).unwrap_or_default();
     a.run(
-      format!("{path} still has git merge-conflict markers (line {line}): resolve the conflict, keeping one side. See them:"),
+      format!("{path} still has git merge-conflict markers{at}: resolve the conflict, keeping one side. See them:"),
       format!("grep -n -E '^(<<<<<<<|=======|>>>>>>>)' {}", quote_path(&path)),
     );
   } else if html {

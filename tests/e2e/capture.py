@@ -343,6 +343,46 @@ SCENARIOS = [
       "project/package-lock.json": json.dumps({
         "name": "e2e-project", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
         "packages": {"": {"name": "e2e-project", "version": "1.0.0"}}}, indent=2) + "\n"}),
+  # --- the project and its dependencies (packages seeded in Verdaccio by
+  # servers.py, whose own package.json makes the install fail)
+  sc("install-peer-conflict", ["install", "e2e-peer-host@1", "e2e-peer-lib", V], "peer-dependency-conflict",
+     "e2e-peer-lib@1.2.3 asks for e2e-peer-host@^2 as a peer; the command asks for e2e-peer-host@1."),
+  sc("ci-integrity-mismatch", ["ci", V, NO_RETRY], "integrity-mismatch",
+     "package-lock.json's integrity for e2e-dep is not the tarball's (as from another registry).",
+     {"project/package.json": pkg("e2e-project", dependencies={"e2e-dep": "1.0.0"}),
+      "project/package-lock.json": json.dumps({
+        "name": "e2e-project", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+        "packages": {"": {"name": "e2e-project", "version": "1.0.0", "dependencies": {"e2e-dep": "1.0.0"}},
+                     "node_modules/e2e-dep": {"version": "1.0.0",
+                                              "resolved": "<<verdaccio>>e2e-dep/-/e2e-dep-1.0.0.tgz",
+                                              "integrity": "sha512-" + "A" * 86 + "=="}}}, indent=2) + "\n"}),
+  sc("run-no-package-json", ["run", "build"], "no-package-json",
+     "npm run in a directory (and parents) without package.json.", {"project/.keep": ""}),
+  sc("install-package-json-conflict-markers", ["install", V], "package-json-invalid",
+     "The project's package.json still has git merge-conflict markers.",
+     {"project/package.json": '{\n  "name": "e2e-project",\n<<<<<<< HEAD\n  "version": "1.0.0"\n=======\n  "version": "1.1.0"\n>>>>>>> feature\n}\n'}),
+  sc("install-engine-strict", ["install", "e2e-engine", V, "--engine-strict"], "engine-mismatch",
+     "e2e-engine's engines.node is >=99 and engine-strict is on."),
+  sc("install-platform-mismatch", ["install", "e2e-win-only", V], "platform-mismatch",
+     "e2e-win-only declares os: [win32]."),
+  sc("install-postinstall-fails", ["install", "e2e-postinstall", V], "install-script-failed",
+     "e2e-postinstall's postinstall prints an error and exits 3."),
+  sc("install-native-build-fails", ["install", "e2e-native", V], "native-build-failed",
+     "e2e-native runs node-gyp rebuild, and its source includes a header that does not exist (headers from nodedir=/usr).",
+     env={"npm_config_nodedir": "/usr"}),
+  sc("run-missing-script", ["run", "biuld"], "missing-script",
+     "npm run with a typo: the package has build, test.",
+     {"project/package.json": pkg("e2e-project", scripts={"build": "node -e 0", "test": "node -e 0"})}),
+  sc("global-install-bin-exists", ["install", "-g", "e2e-tool", V, "--prefix=<<tmp>>/prefix"],
+     "bin-conflict", "A global install whose bin name is already a file in the prefix's bin folder (not npm's).",
+     {"project/package.json": PKG, "prefix/bin/e2e-tool": "#!/bin/sh\necho installed by something else\n"}),
+  sc("install-invalid-range", ["install", "e2e-dep@^^1", V], "invalid-spec",
+     "A typo in the range on the command line."),
+  sc("install-git-dep-unreachable", ["install", "git+ssh://git@127.0.0.1:1/acme/widget.git", V], "git-dependency-failed",
+     "A git dependency over ssh to a port where nothing listens.", env={"GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o ConnectTimeout=3"}),
+  sc("publish-prerelease-no-tag", ["publish", V], "publish-rejected",
+     "Publishing 1.0.0-beta.1 without --tag.",
+     {"project/package.json": pkg("e2e-prerelease", "1.0.0-beta.1"), "userconfig": ALICE_RC}),
   # --- scripts: npmx must say nothing
   sc("script-test-fails-with-npm-like-text", ["test"], None,
      "The test script itself prints npm-error-like lines and exits 1.",
@@ -522,7 +562,9 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
       r = subprocess.run(argv, cwd=project, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=180)
       server_saw = log_lines(st["scripted_log"])[len(seen_before):]
     took = time.monotonic() - t0
-    logs = sorted(os.listdir(f"{cache}/_logs")) if os.path.isdir(f"{cache}/_logs") else []
+    # npm's debug log only: ERESOLVE also writes `<stamp>-eresolve-report.txt` there.
+    logs = sorted(f for f in os.listdir(f"{cache}/_logs") if re.search(r"debug(-\d+)?\.log$", f)) \
+        if os.path.isdir(f"{cache}/_logs") else []
     debug = ""
     if logs:
       with open(f"{cache}/_logs/{logs[-1]}", errors="replace") as f:

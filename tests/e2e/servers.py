@@ -342,9 +342,13 @@ def dist_of(tgz: bytes) -> dict:
   }
 
 
-def publish_body(base: str, name: str, version: str, extra_version: dict | None = None) -> dict:
+def publish_body(base: str, name: str, version: str, extra_version: dict | None = None,
+                 manifest_extra: dict | None = None, files: dict[str, str] | None = None) -> dict:
+  """manifest_extra goes into the tarball's package.json too (scripts, bin,
+  engines, os, peerDependencies: what npm reads from the installed package)."""
   manifest = {"name": name, "version": version, "description": f"{name} for npmx e2e", "main": "index.js", "license": "MIT"}
-  tgz = make_tarball(manifest)
+  manifest.update(manifest_extra or {})
+  tgz = make_tarball(manifest, files)
   file = f"{name.split('/')[-1]}-{version}.tgz"
   v = dict(manifest, _id=f"{name}@{version}", dist=dict(dist_of(tgz), tarball=f"{base}{name}/-/{file}"))
   v.update(extra_version or {})
@@ -896,6 +900,28 @@ class Supervisor:
     ]
     for name, version, extra in seeds:
       st, body = http_json("PUT", base + name.replace("/", "%2f"), publish_body(base, name, version, extra), tokens["alice"])
+      if st not in (200, 201):
+        raise StartError(f"verdaccio refused seed package {name}@{version}: {st} {body}:\n{self.log_of('verdaccio')}")
+    # Packages whose own package.json makes an install fail the way real
+    # ones do (issue "The failures people hit most"): the fields go into the
+    # packument and the tarball alike.
+    manifests = [
+      ("e2e-peer-host", "1.0.0", {}, None),
+      ("e2e-peer-host", "2.0.0", {}, None),
+      ("e2e-peer-lib", "1.2.3", {"peerDependencies": {"e2e-peer-host": "^2.0.0"}}, None),
+      ("e2e-engine", "1.0.0", {"engines": {"node": ">=99"}}, None),
+      ("e2e-win-only", "1.0.0", {"os": ["win32"]}, None),
+      ("e2e-postinstall", "1.0.0", {"scripts": {"postinstall": "node fetch-binary.js"}},
+       {"fetch-binary.js": "console.error('could not download the binary: connect ECONNREFUSED 127.0.0.1:9')\nprocess.exit(3)\n"}),
+      ("e2e-native", "1.0.0", {"scripts": {"install": "node-gyp rebuild"}, "gypfile": True},
+       {"binding.gyp": '{"targets": [{"target_name": "e2e", "sources": ["e2e.cc"]}]}\n',
+        "e2e.cc": "#include <missing_header_npmx_e2e.h>\n"}),
+      ("e2e-tool", "1.0.0", {"bin": {"e2e-tool": "cli.js"}}, {"cli.js": "#!/usr/bin/env node\nconsole.log('tool')\n"}),
+    ]
+    for name, version, fields, files in manifests:
+      body = publish_body(base, name, version, fields, manifest_extra=fields, files=files)
+      # A second version of the same name adds to the packument.
+      st, body = http_json("PUT", base + name.replace("/", "%2f"), body, tokens["alice"])
       if st not in (200, 201):
         raise StartError(f"verdaccio refused seed package {name}@{version}: {st} {body}:\n{self.log_of('verdaccio')}")
     return port, tokens
