@@ -133,7 +133,7 @@ fn annotation_budget(env: &Env, wanted: usize) -> usize {
 fn summary_markdown(diagnoses: &[Diagnosis], redactor: &Redactor, run: &Run) -> Clean {
   let mut out = Clean::default();
   // Which command, and how it ended: a job runs many npm commands.
-  let command = run.command.escaped(|c| c.replace('`', "'"));
+  let command = run.command.escaped(fenced);
   let ended = match run.exit {
     Some(code) if diagnoses.iter().all(|d| d.warning) => clean!("succeeded (exit code {})", code),
     Some(code) => clean!("failed with exit code {}", code),
@@ -161,7 +161,7 @@ fn summary_markdown(diagnoses: &[Diagnosis], redactor: &Redactor, run: &Run) -> 
       if let Some(command) = &step.command {
         out.push(&clean!(
           "   ```sh\n   {}\n   ```\n",
-          redactor.clean(command).escaped(|c| c.replace('`', "'"))
+          redactor.clean(command).escaped(fenced)
         ));
       }
     }
@@ -172,7 +172,28 @@ fn summary_markdown(diagnoses: &[Diagnosis], redactor: &Redactor, run: &Run) -> 
 
 /// Registry text in Markdown: no HTML, no links it did not mean.
 fn markdown_text(text: &str) -> String {
-  text.replace('<', "&lt;").replace('>', "&gt;")
+  let mut out = String::with_capacity(text.len());
+  for c in text.chars() {
+    match c {
+      '<' => out.push_str("&lt;"),
+      '>' => out.push_str("&gt;"),
+      '&' => out.push_str("&amp;"),
+      // Links, images, emphasis, tables, code spans and headings act.
+      '[' | ']' | '(' | ')' | '!' | '*' | '_' | '`' | '|' | '#' | '\\' | '~' => {
+        out.push('\\');
+        out.push(c);
+      }
+      // One paragraph per step: a newline would start a block of its own.
+      '\n' | '\r' => out.push(' '),
+      c => out.push(c),
+    }
+  }
+  out
+}
+
+/// A command inside a code fence: one line, and no fence of its own.
+fn fenced(command: &str) -> String {
+  command.replace('`', "'").replace(['\n', '\r'], " ")
 }
 
 fn append_summary(path: &Path, markdown: &Clean) {

@@ -258,23 +258,29 @@ impl Context {
       }
     }
     if let Some(env) = &self.env {
-      for name in [
-        "NPM_TOKEN",
-        "NODE_AUTH_TOKEN",
-        "NPM_AUTH_TOKEN",
-        "GITHUB_TOKEN",
-        "NPM_CONFIG__AUTH",
-        "NPM_CONFIG__AUTHTOKEN",
-        "NPM_CONFIG_OTP",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-      ] {
-        if let Some(v) = env.get(name) {
-          redactor.add_secret(v);
+      // Any variable named like a credential, whatever tool set it: a CI
+      // job's environment holds more secrets than npm's.
+      for (name, value) in env.iter() {
+        let upper = name.to_ascii_uppercase();
+        let secretish = [
+          "TOKEN",
+          "SECRET",
+          "PASSWORD",
+          "PASSWD",
+          "_AUTH",
+          "APIKEY",
+          "API_KEY",
+          "CREDENTIAL",
+        ]
+        .iter()
+        .any(|w| upper.contains(w));
+        if secretish {
+          redactor.add_secret(value);
         }
-      }
-      for name in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] {
-        if let Some(p) = env.get(name).and_then(crate::url::password) {
-          redactor.add_secret(p);
+        if upper.ends_with("PROXY") {
+          if let Some(p) = crate::url::password(value) {
+            redactor.add_secret(p);
+          }
         }
       }
     }

@@ -58,6 +58,14 @@ impl Env {
     })
   }
 
+  /// Every variable that is valid UTF-8, as (name, value).
+  pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+    self
+      .vars
+      .iter()
+      .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?)))
+  }
+
   pub(crate) fn home(&self) -> Option<PathBuf> {
     self
       .get_os("HOME")

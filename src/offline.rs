@@ -96,7 +96,13 @@ fn cut(line: &str) -> &str {
   while !line.is_char_boundary(end) {
     end -= 1;
   }
-  &line[..end]
+  // Back to the last word boundary: a token cut in two would leave a
+  // fragment too short for any pattern to recognise.
+  let head = &line[..end];
+  match head.rfind(char::is_whitespace) {
+    Some(space) => &head[..space],
+    None => "",
+  }
 }
 
 /// npm's stderr saved inside a JSON string (`"npm error code E403\nnpm error …"`).

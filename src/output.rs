@@ -10,7 +10,7 @@
 //! text from a registry, a log or a cloned repository cannot reach a writer
 //! without passing the redactor, whatever path it took through the code.
 
-use std::{fmt, fs::OpenOptions, io::Write, path::Path, sync::mpsc, time::Duration};
+use std::{borrow::Cow, fmt, fs::OpenOptions, io::Write, path::Path, sync::mpsc, time::Duration};
 
 use owo_colors::OwoColorize;
 
@@ -98,14 +98,15 @@ impl Clean {
       let mut line = String::new();
       for word in paragraph.split_whitespace() {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-          lines.push(Clean(std::mem::take(&mut line)));
+          let done = std::mem::take(&mut line);
+          lines.push(Clean(defuse_line(&done).into_owned()));
         }
         if !line.is_empty() {
           line.push(' ');
         }
         line.push_str(word);
       }
-      lines.push(Clean(line));
+      lines.push(Clean(defuse_line(&line).into_owned()));
     }
     lines
   }
@@ -157,6 +158,35 @@ pub(crate) enum Paint {
   Warning,
   Dim,
   Command,
+}
+
+/// No line of text from outside may read as a CI runner's command: GitHub
+/// runs `::name …::` and `##[name]` at the start of any line of a step's
+/// output (after white space), and Azure `##vso[`. The first character is
+/// doubled apart with a visible space, so the text stays readable.
+pub(crate) fn defuse_lines(text: &str) -> Cow<'_, str> {
+  if !(text.contains("::") || text.contains("##")) {
+    return Cow::Borrowed(text);
+  }
+  let mut out = String::with_capacity(text.len() + 8);
+  for (i, line) in text.split('\n').enumerate() {
+    if i > 0 {
+      out.push('\n');
+    }
+    out.push_str(&defuse_line(line));
+  }
+  Cow::Owned(out)
+}
+
+/// One line: see [`defuse_lines`].
+pub(crate) fn defuse_line(line: &str) -> Cow<'_, str> {
+  let body = line.trim_start();
+  if body.starts_with("::") || body.starts_with("##") {
+    let lead = &line[..line.len() - body.len()];
+    Cow::Owned(format!("{lead}{} {}", &body[..1], &body[1..]))
+  } else {
+    Cow::Borrowed(line)
+  }
 }
 
 /// npmx's text on stderr; a closed stderr is not npmx's problem to report.

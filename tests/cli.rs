@@ -136,3 +136,45 @@ fn help_and_version() {
   let out = npmx(&["--npmx-bogus"], None, &[]);
   assert_eq!(out.status.code(), Some(2));
 }
+
+/// A pasted log holds this machine's secrets: the token from the environment
+/// (raw and percent-encoded) and the password inside the user .npmrc's
+/// base64 `_auth`. None of them, nor 8 characters of them, reaches stdout or
+/// the report.
+#[test]
+fn a_pasted_log_never_shows_this_machine_s_secrets() {
+  let dir = tempfile::tempdir().unwrap();
+  let home = dir.path().join("home");
+  std::fs::create_dir_all(&home).unwrap();
+  let token = "Zq8vX2mLp4Rt7Wn1Ks9Dh3Fg6Jc0Bv5Ny";
+  let password = "Pa$$w0rd:with@chars";
+  let auth = "YWxpY2U6UGEkJHcwcmQ6d2l0aEBjaGFycw=="; // alice:Pa$$w0rd:with@chars
+  std::fs::write(
+    home.join(".npmrc"),
+    format!("//npm.acme.com/:_auth={auth}\n"),
+  )
+  .unwrap();
+  let report = dir.path().join("report.json");
+  let log = format!(
+    "npm error code E401\nnpm error 401 Unauthorized - GET https://npm.acme.com/x?t={token} - bad token {token} for alice:{password}, also Pa%24%24w0rd%3Awith%40chars\n"
+  );
+  let out = npmx(
+    &["--npmx-diagnose"],
+    Some(&log),
+    &[
+      ("HOME", home.to_str().unwrap()),
+      ("CI_DEPLOY_TOKEN", token),
+      ("NPMX_REPORT", report.to_str().unwrap()),
+      ("NPMX_VERBOSE", "1"),
+    ],
+  );
+  let stdout = text(&out.stdout);
+  let json = std::fs::read_to_string(&report).unwrap();
+  assert!(stdout.contains("[auth-rejected]"), "{stdout}");
+  for secret in [token, "w0rd:with@chars", "Pa%24%24w0rd", auth] {
+    for piece in (0..=secret.len() - 8).map(|i| &secret[i..i + 8]) {
+      assert!(!stdout.contains(piece), "{piece:?} in:\n{stdout}");
+      assert!(!json.contains(piece), "{piece:?} in:\n{json}");
+    }
+  }
+}

@@ -100,3 +100,15 @@ fn an_inline_comment_is_not_part_of_the_value() {
   );
   assert!(!out.contains("mirror"), "{out}");
 }
+
+#[test]
+fn a_cloned_repository_s_npmrc_cannot_write_to_the_terminal() {
+  // OSC 52 (clipboard), OSC 8 (link), OSC 0 (title), clear screen, in a key
+  // and in values.
+  let (_, out) = doctor(
+    "proxy=http://x\u{1b}]52;c;aGk=\u{7}:1\n\u{1b}]0;pwned\u{7}cafile=/x\u{1b}[2J\n@a:registry=https://r.example/\u{1b}]8;;https://evil\u{1b}\\\\\n",
+    "",
+    &[],
+  );
+  assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+}
