@@ -18,18 +18,19 @@ use crate::{
 
 /// Reads the input and prints what it finds. Exit: 0 found, 1 not, 2 unreadable.
 pub(crate) fn diagnose_input(file: Option<&Path>, env: &Env) -> Result<i32, Error> {
-  let mut bytes = Vec::new();
-  let read = match file {
-    Some(path) => std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)),
-    None => std::io::stdin().lock().read_to_end(&mut bytes),
-  };
   let what = file.map_or("standard input".to_owned(), |p| p.display().to_string());
+  let mut reader = Reader::default();
+  let read = match file {
+    Some(path) => std::fs::File::open(path).and_then(|f| reader.read_all(f)),
+    None => reader.read_all(std::io::stdin().lock()),
+  };
   read.map_err(|source| Error::Input { what, source })?;
   // Nothing of this machine describes a saved log, but this machine's
   // secrets are still masked if the pasted text holds them.
   let cwd = std::env::current_dir().unwrap_or_default();
   let redactor = Context::local(Config::load(&[], env, &cwd, None), env).redactor;
-  let (diagnoses, facts) = diagnose_text(&String::from_utf8_lossy(&bytes), redactor);
+  let facts = reader.finish();
+  let (diagnoses, facts) = diagnose_facts(facts, redactor);
   let redactor = &diagnoses.ctx.redactor;
   let style = render::Style::for_stream(1, env);
   let text = if diagnoses.found.is_empty() {
@@ -58,30 +59,104 @@ pub(crate) struct Offline {
 
 /// Diagnoses saved text of any of npm's formats.
 pub(crate) fn diagnose_text(text: &str, redactor: Redactor) -> (Offline, Facts) {
-  let facts = read(text);
+  let mut reader = Reader::default();
+  reader
+    .read_all(text.as_bytes())
+    .expect("reading from memory cannot fail");
+  diagnose_facts(reader.finish(), redactor)
+}
+
+fn diagnose_facts(facts: Facts, redactor: Redactor) -> (Offline, Facts) {
   let ctx = Context::offline(facts.argv.as_deref(), redactor);
   let found = diagnose::diagnose(&facts, &ctx, facts.blocks.is_empty());
   (Offline { found, ctx }, facts)
 }
 
-fn read(text: &str) -> Facts {
-  let mut transcript = Transcript::default();
-  let text = redact::strip_ansi(text);
-  for raw in text.lines() {
-    for line in unescape(cut(raw)) {
+/// Reads a saved text as a stream, one bounded line at a time, so memory
+/// stays small whatever the input (a 100 MB line, a million lines): the
+/// transcript keeps what can matter, and the last [`TAIL`] bytes are kept
+/// for npm's `--json` error objects, which come at the end.
+#[derive(Default)]
+struct Reader {
+  transcript: Transcript,
+  line: Vec<u8>,
+  /// The rest of an overlong line is being skipped.
+  skipping: bool,
+  tail: std::collections::VecDeque<String>,
+  tail_bytes: usize,
+}
+
+const TAIL: usize = 1024 * 1024;
+
+impl Reader {
+  fn read_all(&mut self, mut input: impl Read) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+      let n = match input.read(&mut buf) {
+        Ok(0) => break,
+        Ok(n) => n,
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+        Err(e) => return Err(e),
+      };
+      let mut rest = &buf[..n];
+      while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+        self.extend(&rest[..at]);
+        self.end_line();
+        rest = &rest[at + 1..];
+      }
+      self.extend(rest);
+    }
+    if !self.line.is_empty() {
+      self.end_line();
+    }
+    Ok(())
+  }
+
+  fn extend(&mut self, bytes: &[u8]) {
+    if self.skipping {
+      return;
+    }
+    let room = (MAX_LINE + 4).saturating_sub(self.line.len());
+    self.line.extend_from_slice(&bytes[..bytes.len().min(room)]);
+    self.skipping = bytes.len() > room;
+  }
+
+  fn end_line(&mut self) {
+    let raw = String::from_utf8_lossy(&self.line).into_owned();
+    self.line.clear();
+    self.skipping = false;
+    let raw = raw.strip_suffix('\r').unwrap_or(&raw);
+    let text = redact::strip_ansi(cut(raw)).into_owned();
+    for line in unescape(&text) {
       match line::from_output(&line) {
-        Some(npm) => transcript.push_npm(npm),
-        None => transcript.push_other(&line),
+        Some(npm) => self.transcript.push_npm(npm),
+        None => self.transcript.push_other(&line),
       }
     }
-  }
-  for error in json_errors(&text) {
-    for line in error {
-      transcript.push_npm(line);
+    self.tail_bytes += text.len() + 1;
+    self.tail.push_back(text);
+    while self.tail_bytes > TAIL {
+      let Some(old) = self.tail.pop_front() else {
+        break;
+      };
+      self.tail_bytes -= old.len() + 1;
     }
-    transcript.push_other("(end of a --json error)");
   }
-  transcript.facts()
+
+  fn finish(mut self) -> Facts {
+    let mut text = String::with_capacity(self.tail_bytes);
+    for line in &self.tail {
+      text.push_str(line);
+      text.push('\n');
+    }
+    for error in json_errors(&text) {
+      for line in error {
+        self.transcript.push_npm(line);
+      }
+      self.transcript.push_other("(end of a --json error)");
+    }
+    self.transcript.facts()
+  }
 }
 
 /// A line longer than this is cut: no npm line is, and memory stays bounded

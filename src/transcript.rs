@@ -34,9 +34,25 @@ enum Item {
   Other,
 }
 
+/// What the transcript keeps, whatever npm writes: a million warnings or a
+/// huge error block cost a bounded amount of memory.
+const MAX_TEXT: usize = 8 * 1024;
+/// Of each level's lines other than errors: the first this many…
+const FIRST_OF_EACH: usize = 200;
+/// …and the last this many of all of them.
+const LAST_OTHERS: usize = 400;
+/// Error lines and breaks between them; the oldest go first.
+const MAX_ITEMS: usize = 20_000;
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Transcript {
+  /// npm's error lines and the breaks between them, in order.
   items: Vec<Item>,
+  /// Other kept lines (versions, argv, notices, warnings, failed fetches):
+  /// the first of each level, then the latest.
+  others: Vec<NpmLine>,
+  late: std::collections::VecDeque<NpmLine>,
+  counts: [usize; 8],
   /// The last npm line closed an error block.
   block_closed: bool,
   shape: Shape,
@@ -44,13 +60,37 @@ pub(crate) struct Transcript {
 }
 
 impl Transcript {
-  pub(crate) fn push_npm(&mut self, line: NpmLine) {
+  pub(crate) fn push_npm(&mut self, mut line: NpmLine) {
     self.shape.observe(&line.text);
     if line.level == Level::Error {
       self.block_closed = CLOSING.iter().any(|c| line.text.starts_with(c));
     }
-    if keep(&line) {
+    if !keep(&line) {
+      return;
+    }
+    if line.text.len() > MAX_TEXT {
+      let mut end = MAX_TEXT;
+      while !line.text.is_char_boundary(end) {
+        end -= 1;
+      }
+      line.text.truncate(end);
+    }
+    if line.level == Level::Error {
       self.items.push(Item::Npm(line));
+      if self.items.len() > MAX_ITEMS {
+        self.items.drain(..MAX_ITEMS / 2);
+      }
+      return;
+    }
+    let count = &mut self.counts[line.level as usize];
+    *count += 1;
+    if *count <= FIRST_OF_EACH {
+      self.others.push(line);
+    } else {
+      self.late.push_back(line);
+      if self.late.len() > LAST_OTHERS {
+        self.late.pop_front();
+      }
     }
   }
 
@@ -73,6 +113,9 @@ impl Transcript {
     // Runs of other lines are one break; keep memory flat on long logs.
     if !matches!((self.items.last(), &item), (Some(Item::Other), Item::Other)) {
       self.items.push(item);
+      if self.items.len() > MAX_ITEMS {
+        self.items.drain(..MAX_ITEMS / 2);
+      }
     }
   }
 
@@ -87,6 +130,9 @@ impl Transcript {
       otp_entered: self.otp_entered,
       ..Facts::default()
     };
+    for line in self.others.iter().chain(&self.late) {
+      note(&mut facts, line);
+    }
     let mut after_banner = false;
     let mut current: Vec<&str> = Vec::new();
     for item in &self.items {
