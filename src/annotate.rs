@@ -39,7 +39,6 @@ pub(crate) fn decorate(
   ci: Option<Ci>,
   env: &Env,
   redactor: &Redactor,
-  run: &Run,
 ) -> Clean {
   match ci {
     Some(Ci::GitHub) if env.get("GITHUB_ACTIONS") == Some("true") => {
@@ -50,9 +49,6 @@ pub(crate) fn decorate(
       }
       for d in diagnoses.iter().filter(|d| d.warning) {
         out.push(&annotation("warning", d, redactor));
-      }
-      if let Some(path) = env.get_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-        append_summary(Path::new(path), &summary_markdown(diagnoses, redactor, run));
       }
       out
     }
@@ -71,6 +67,32 @@ pub(crate) fn decorate(
     }
     _ => text,
   }
+}
+
+/// The step summary to append, in GitHub Actions: where, and the Markdown.
+/// Written last, after stderr and the report: a summary file that blocks
+/// (a FIFO, a hung mount) must cost neither.
+pub(crate) fn step_summary(
+  diagnoses: &[Diagnosis],
+  env: &Env,
+  redactor: &Redactor,
+  run: &Run,
+) -> Option<(PathBuf, Clean)> {
+  if env.get("GITHUB_ACTIONS") != Some("true") || diagnoses.is_empty() {
+    return None;
+  }
+  let path = env
+    .get_os("GITHUB_STEP_SUMMARY")
+    .filter(|p| !p.is_empty())?;
+  Some((
+    PathBuf::from(path),
+    summary_markdown(diagnoses, redactor, run),
+  ))
+}
+
+/// Appends the summary, unless the file would pass GitHub's limit.
+pub(crate) fn write_summary(path: &Path, markdown: &Clean) {
+  append_summary(path, markdown);
 }
 
 /// `::error title=…::message`, with GitHub's escaping.
@@ -236,8 +258,8 @@ mod tests {
     let env = github(dir.path().to_str().unwrap());
     let many: Vec<_> = (0..7).map(|_| diagnosis("registry-forbidden")).collect();
     let r = Redactor::default();
-    let first = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r, &run());
-    let second = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r, &run());
+    let first = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r);
+    let second = decorate(Clean::default(), &many, Some(Ci::GitHub), &env, &r);
     let count = |c: &Clean| {
       c.as_str()
         .lines()
@@ -267,7 +289,6 @@ mod tests {
       Some(Ci::GitLab),
       &env,
       &Redactor::default(),
-      &run(),
     );
     let out = out.as_str();
     assert!(out.starts_with("\n\u{1b}[0Ksection_start:"), "{out:?}");
@@ -288,7 +309,6 @@ mod tests {
       Some(Ci::Other),
       &env,
       &Redactor::default(),
-      &run(),
     );
     assert_eq!(out.as_str(), "text");
   }
@@ -308,14 +328,14 @@ mod tests {
       ("GITHUB_ACTIONS", "true"),
       ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
     ]);
-    decorate(
-      Clean::default(),
+    let (path, markdown) = step_summary(
       &[diagnosis("registry-forbidden")],
-      Some(Ci::GitHub),
       &env,
       &Redactor::default(),
       &run(),
-    );
+    )
+    .unwrap();
+    write_summary(&path, &markdown);
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(
       text.starts_with("#### `npm publish --tag 'x'` failed with exit code 1\n"),

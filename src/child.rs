@@ -72,6 +72,11 @@ pub(crate) fn run(
     source,
   })?;
   follow.finish(status);
+  // A signal that came while npmx was finishing is npmx's to die of.
+  if let Some(signal) = target.late_signal() {
+    use std::os::unix::process::ExitStatusExt;
+    return Ok(ExitStatus::from_raw(signal));
+  }
   Ok(status)
 }
 
@@ -114,6 +119,7 @@ fn die_with_parent(command: &mut Command) {
   let parent = unsafe { libc::getpid() };
   unsafe {
     command.pre_exec(move || {
+      signals::reset_in_child();
       libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
       // npmx may have died before the prctl took effect.
       if libc::getppid() != parent {

@@ -38,6 +38,8 @@ pub(crate) struct Live {
   spoken: Option<(Vec<Diagnosis>, Redactor)>,
   /// Notices while npm runs; `None` when turned off (`NPMX_LIVE=0`).
   notices: Option<Notices>,
+  /// The step summary, written last (see `annotate::step_summary`).
+  summary: Option<(PathBuf, Clean)>,
 }
 
 impl Live {
@@ -54,6 +56,7 @@ impl Live {
         .map(PathBuf::from),
       transcript: Transcript::default(),
       spoken: None,
+      summary: None,
       notices: (env.get("NPMX_LIVE").map(str::trim) != Some("0")).then(|| {
         let stall = env
           .get("NPMX_STALL_SECS")
@@ -149,8 +152,9 @@ impl Live {
       let style = render::Style::for_stream(2, &self.env);
       let text = render::render(&diagnoses, style, &redactor);
       let run = annotate::Run { command, exit };
-      let text = annotate::decorate(text, &diagnoses, ci, &self.env, &redactor, &run);
+      let text = annotate::decorate(text, &diagnoses, ci, &self.env, &redactor);
       output::stderr(&text);
+      self.summary = annotate::step_summary(&diagnoses, &self.env, &redactor, &run);
     }
     self.spoken = Some((diagnoses, redactor));
   }
@@ -193,6 +197,9 @@ impl Observer for Live {
         if let (Some(path), Some((diagnoses, redactor))) = (&self.report, &self.spoken) {
           let json = report::to_json(code, diagnoses, redactor);
           report::write(path, &json, redactor);
+        }
+        if let Some((path, markdown)) = self.summary.take() {
+          annotate::write_summary(&path, &markdown);
         }
       }
     }

@@ -66,7 +66,9 @@ enum State {
   Starting,
   Pending(Vec<c_int>),
   Running(i32),
-  Exited,
+  /// npm has exited; a signal that arrived since, while npmx finishes
+  /// (reading the log, writing the report), is npmx's own to die of.
+  Exited(Option<c_int>),
 }
 
 impl Target {
@@ -83,7 +85,19 @@ impl Target {
 
   /// npm has exited (or never started): forward nothing from now on.
   pub(crate) fn exited(&self) {
-    *self.0.lock().unwrap_or_else(|e| e.into_inner()) = State::Exited;
+    let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    if !matches!(*state, State::Exited(_)) {
+      *state = State::Exited(None);
+    }
+  }
+
+  /// A signal that arrived after npm exited: npmx should die of it, as the
+  /// shell that sent it expects, whatever npm's own status was.
+  pub(crate) fn late_signal(&self) -> Option<c_int> {
+    match *self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+      State::Exited(signal) => signal,
+      _ => None,
+    }
   }
 
   fn send(&self, signal: c_int) {
@@ -96,7 +110,9 @@ impl Target {
         }
       }
       State::Running(pid) => kill(*pid, signal),
-      State::Exited => {}
+      State::Exited(late) => {
+        late.get_or_insert(signal);
+      }
     }
   }
 }
@@ -104,6 +120,17 @@ impl Target {
 fn kill(pid: i32, signal: c_int) {
   // SAFETY: kill(2) with a pid we spawned and have not reaped yet.
   unsafe { libc::kill(pid, signal) };
+}
+
+/// In npm's process, between fork and exec: the handled signals back to
+/// their defaults. exec would reset them anyway, but a signal that arrives
+/// before it (the parent-death SIGTERM above all) must act on npm, not run
+/// a copy of npmx's handler. Only `signal(2)`: async-signal-safe.
+pub(crate) fn reset_in_child() {
+  for signal in HANDLED {
+    // SAFETY: signal(2) with SIG_DFL is async-signal-safe.
+    unsafe { libc::signal(signal, libc::SIG_DFL) };
+  }
 }
 
 /// Installs the handlers; call before starting npm.
