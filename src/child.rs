@@ -59,7 +59,7 @@ pub(crate) fn run(
 
   let follow = debug_log::follow(
     args.to_vec(),
-    move |argv| Spec::new(log_dirs(), started, argv),
+    move |argv| Spec::new(log_dirs(), started, argv).with_pid(pid),
     observer,
   );
 

@@ -259,6 +259,17 @@ impl Config {
     if let Some(prefix) = env.get("PREFIX").filter(|p| !p.is_empty()) {
       return Some(PathBuf::from(prefix));
     }
+    // npm's own default: the prefix of the Node.js that runs it
+    // (dirname(dirname(process.execPath)), the executable's real path), the
+    // `node` npm's `#!/usr/bin/env node` finds on PATH. With npm installed
+    // beside another Node.js, that is not where npm's package sits.
+    let node = env
+      .get_os("PATH")
+      .and_then(|path| which::which_in("node", Some(path), &self.local_prefix).ok())
+      .and_then(|node| fs::canonicalize(node).ok());
+    if let Some(prefix) = node.as_deref().and_then(|n| n.ancestors().nth(2)) {
+      return Some(prefix.to_owned());
+    }
     // <prefix>/lib/node_modules/npm on Unix.
     npm_root
       .and_then(|root| root.ancestors().nth(3))
@@ -438,6 +449,26 @@ mod tests {
         ("prefix", "/app"),
       ]
     );
+  }
+
+  #[test]
+  fn the_global_npmrc_is_under_the_prefix_of_the_node_on_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let node = root.join("node-22/bin/node");
+    fs::create_dir_all(node.parent().unwrap()).unwrap();
+    fs::write(&node, "#!/bin/sh\n").unwrap();
+    fs::set_permissions(&node, fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = node.parent().unwrap().to_str().unwrap().to_owned();
+    let env = Env::from_pairs([("PATH", bin.as_str()), ("HOME", "/nonexistent")]);
+    let config = Config::load(&[], &env, &root, None);
+    let global = config
+      .layers
+      .iter()
+      .find(|l| l.source == Source::Global)
+      .and_then(|l| l.path.clone());
+    assert_eq!(global, Some(root.join("node-22/etc/npmrc")));
   }
 
   #[test]

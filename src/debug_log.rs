@@ -24,7 +24,7 @@ use std::{
   time::{Duration, Instant, SystemTime},
 };
 
-use crate::{Evidence, Observer, time::log_stamp};
+use crate::{Evidence, Observer, log_identity, time::log_stamp};
 
 /// A longer line is cut here; the rest up to its newline is skipped.
 const MAX_LINE: usize = 64 * 1024;
@@ -34,6 +34,8 @@ const FIRST_LOOK: Duration = Duration::from_millis(50);
 const POLL: Duration = Duration::from_millis(100);
 /// How long npm may linger after its error block before npmx speaks anyway.
 const LINGER: Duration = Duration::from_millis(250);
+/// How long npmx relies on the OS alone to name npm's log (see `discover`).
+const IDENTITY_GRACE: Duration = Duration::from_secs(1);
 /// How long npmx waits, after npm exits, for the last lines and the diagnosis.
 const FINISH: Duration = Duration::from_secs(2);
 
@@ -44,6 +46,8 @@ pub(crate) struct Spec {
   pub(crate) since: String,
   /// Plain words from npm's arguments that its `verbose argv` line must hold.
   pub(crate) words: Vec<String>,
+  /// npm's process, when the OS can say which log it holds open.
+  pub(crate) pid: Option<i32>,
 }
 
 impl Spec {
@@ -56,7 +60,14 @@ impl Spec {
       dirs,
       since: log_stamp(started),
       words: plain_words(args),
+      pid: None,
     }
+  }
+
+  /// npm runs as `pid`: ask the OS for its log first.
+  pub(crate) fn with_pid(mut self, pid: i32) -> Spec {
+    self.pid = Some(pid).filter(|_| log_identity::available());
+    self
   }
 }
 
@@ -192,6 +203,7 @@ fn watch(
 
 struct Reader {
   spec: Spec,
+  looking_since: Instant,
   current: Option<Current>,
   rejected: HashSet<PathBuf>,
 }
@@ -210,6 +222,7 @@ impl Reader {
   fn new(spec: Spec) -> Reader {
     Reader {
       spec,
+      looking_since: Instant::now(),
       current: None,
       rejected: HashSet::new(),
     }
@@ -219,7 +232,7 @@ impl Reader {
   /// unterminated last line too. Returns whether anything was read.
   fn poll(&mut self, observer: &mut dyn Observer, last: bool) -> bool {
     if self.current.is_none() {
-      self.current = self.discover();
+      self.current = self.discover(last);
     }
     let Some(current) = &mut self.current else {
       return false;
@@ -253,13 +266,32 @@ impl Reader {
     any
   }
 
-  fn discover(&mut self) -> Option<Current> {
+  /// npm's log. While npm runs and the OS can say, only the file npm holds
+  /// open counts (two npms in one directory each get their own); once npm
+  /// has exited (`last`), or where the OS cannot say, the stamp and argv.
+  fn discover(&mut self, last: bool) -> Option<Current> {
+    if let Some(pid) = self.spec.pid {
+      if let Some(path) = log_identity::open_log(pid) {
+        return Current::open(path);
+      }
+      // npm opens its log at once; one that holds none a while later
+      // writes it otherwise (whole at exit, or not held open): then the
+      // stamp and the arguments decide.
+      if !last && self.looking_since.elapsed() < IDENTITY_GRACE {
+        return None;
+      }
+    }
     let mut found: Vec<(String, PathBuf)> = Vec::new();
     for dir in &self.spec.dirs {
       let Ok(entries) = fs::read_dir(dir) else {
         continue;
       };
       for entry in entries.flatten() {
+        // A FIFO or a directory named like a log must not stall discovery:
+        // opening a FIFO to read waits for a writer.
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+          continue;
+        }
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let Some(stamp) = name
@@ -283,8 +315,10 @@ impl Reader {
         Some(false) => {
           self.rejected.insert(path);
         }
-        // Not enough written yet to tell; an earlier file wins, so wait for it.
-        None => return None,
+        // Not enough written yet to tell: look at the next one (an
+        // earlier file that later confirms is picked up on a later poll only
+        // if no later one matched).
+        None => continue,
       }
     }
     None
@@ -294,9 +328,11 @@ impl Reader {
   /// if that line is not written yet.
   fn confirm(&self, path: &Path) -> Option<bool> {
     let mut head = Vec::new();
+    // A long command line (30 KB of arguments), or a log npm wrote whole at
+    // exit with argv near its end (npm 6–8.2): read far enough.
     File::open(path)
       .ok()?
-      .take(64 * 1024)
+      .take(4 * 1024 * 1024)
       .read_to_end(&mut head)
       .ok()?;
     let head = String::from_utf8_lossy(&head);
@@ -304,12 +340,8 @@ impl Reader {
       .lines()
       .find_map(|l| l.split_once(" verbose argv ").map(|(_, rest)| rest));
     let Some(argv) = argv else {
-      // A file this far along without argv is not npm's (or is from npm < 7).
-      return if head.lines().count() > 20 {
-        Some(false)
-      } else {
-        None
-      };
+      // npm 8.3–8.5 log argv only at exit: no argv yet says nothing.
+      return None;
     };
     let logged: HashSet<String> = serde_json::Deserializer::from_str(argv)
       .into_iter::<String>()
@@ -422,6 +454,7 @@ mod tests {
       dirs: vec![dir.to_owned()],
       since: "2026-01-01T00_00_00_000Z".into(),
       words: words.iter().map(|w| w.to_string()).collect(),
+      pid: None,
     }
   }
 

@@ -66,10 +66,51 @@ impl Env {
       .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?)))
   }
 
+  /// The home directory as npm finds it (Node.js's `os.homedir()`): HOME,
+  /// else the user database's entry for this user.
   pub(crate) fn home(&self) -> Option<PathBuf> {
     self
       .get_os("HOME")
       .filter(|h| !h.is_empty())
       .map(PathBuf::from)
+      .or_else(passwd_home)
+  }
+}
+
+/// This user's home directory from the user database (getpwuid_r).
+fn passwd_home() -> Option<PathBuf> {
+  use std::os::unix::ffi::OsStrExt;
+  let mut buf = vec![0 as libc::c_char; 4096];
+  // SAFETY: getpwuid_r fills `pwd` with pointers into `buf`, which outlives
+  // their use here; a zeroed passwd is a valid out-parameter.
+  unsafe {
+    let mut pwd: libc::passwd = std::mem::zeroed();
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    let rc = libc::getpwuid_r(
+      libc::getuid(),
+      &mut pwd,
+      buf.as_mut_ptr(),
+      buf.len(),
+      &mut result,
+    );
+    if rc != 0 || result.is_null() || pwd.pw_dir.is_null() {
+      return None;
+    }
+    let dir = std::ffi::CStr::from_ptr(pwd.pw_dir);
+    (!dir.to_bytes().is_empty()).then(|| PathBuf::from(std::ffi::OsStr::from_bytes(dir.to_bytes())))
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn without_home_the_user_database_says() {
+    let env = Env::from_pairs([("HOME", "")]);
+    assert_eq!(env.home(), passwd_home());
+    assert!(passwd_home().is_some());
+    let env = Env::from_pairs([("HOME", "/h")]);
+    assert_eq!(env.home(), Some(PathBuf::from("/h")));
   }
 }

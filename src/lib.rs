@@ -47,6 +47,7 @@ mod js;
 mod line;
 mod live;
 mod locate;
+mod log_identity;
 mod logs_dir;
 mod mode;
 mod notices;

@@ -160,3 +160,54 @@ fn a_run_stopped_while_waiting_says_what_it_waited_for() {
     "{err}"
   );
 }
+
+/// Two npms with the same arguments in one directory: the one that stamps
+/// its log later must still get its own diagnosis, not the other's, though
+/// both logs are new and both name the same arguments. npm holds its log
+/// open, and the OS says which file that is.
+#[test]
+fn two_runs_together_each_get_their_own_diagnosis() {
+  let dir = tempfile::tempdir().unwrap();
+  let cache = dir.path().join("cache");
+  let run = |name: &str, steps: &[&str], delay: &str| {
+    let mut s = Scripted::new(steps).env("SCRIPT_DELAY", delay);
+    // One cache (and so one logs directory) for both.
+    s.env.push((
+      "SCRIPT_LOGS".into(),
+      cache.join("_logs").display().to_string(),
+    ));
+    let mut cmd = s.command();
+    cmd.arg(format!("--cache={}", cache.display()));
+    let child = cmd.spawn().unwrap();
+    (name.to_owned(), s, child)
+  };
+  let late = run(
+    "late",
+    &[
+      "log error code E404",
+      "log error 404 Not Found - GET http://127.0.0.1:9/e2e-dep - Not found",
+      "sleep 1",
+      "exit 1",
+    ],
+    "0.5",
+  );
+  std::thread::sleep(Duration::from_millis(100));
+  let early = run(
+    "early",
+    &[
+      "log error code E403",
+      "log error 403 Forbidden - GET http://127.0.0.1:9/e2e-dep - Forbidden",
+      "sleep 1",
+      "exit 1",
+    ],
+    "0",
+  );
+  for ((name, _keep, child), want) in [
+    (late, "[package-not-found]"),
+    (early, "[registry-forbidden]"),
+  ] {
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(err.contains(want), "{name}: wants {want}:\n{err}");
+  }
+}

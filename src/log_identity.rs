@@ -1,0 +1,94 @@
+//! Which debug log is this npm's, asked of the operating system: npm holds
+//! its log open for writing while it runs, so on Linux `/proc/<pid>/fd`
+//! names it — of npm's own process, or of its Node.js descendant when `npm`
+//! is a shell shim (Volta, asdf, mise, corepack, nvm wrappers). Two npms
+//! started together in one directory each name their own file, where stamps
+//! and arguments cannot tell them apart.
+//!
+//! Where there is no `/proc` (macOS), or npm writes its log only at exit
+//! (npm 6, 7 and 8.0–8.2), `debug_log` falls back on the stamp and the
+//! `verbose argv` line.
+
+use std::{fs, path::PathBuf};
+
+/// How many processes of npm's tree are looked at: a shim, node, and the
+/// helpers npm starts (scripts, git) — never a whole machine.
+const MAX_PROCESSES: usize = 32;
+
+/// The debug log one of `pid`'s tree holds open, if the OS can say.
+pub(crate) fn open_log(pid: i32) -> Option<PathBuf> {
+  let mut queue = vec![pid];
+  let mut seen = 0;
+  while let Some(p) = queue.pop() {
+    seen += 1;
+    if seen > MAX_PROCESSES {
+      break;
+    }
+    if let Some(log) = log_of(p) {
+      return Some(log);
+    }
+    queue.extend(children(p));
+  }
+  None
+}
+
+/// Whether this system can answer at all.
+pub(crate) fn available() -> bool {
+  cfg!(target_os = "linux") && fs::metadata("/proc/self/fd").is_ok()
+}
+
+fn log_of(pid: i32) -> Option<PathBuf> {
+  let fds = fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+  fds.flatten().take(4096).find_map(|fd| {
+    let target = fs::read_link(fd.path()).ok()?;
+    let name = target.file_name()?.to_str()?;
+    is_log_name(name).then_some(target)
+  })
+}
+
+/// `<stamp>-debug-0.log` (npm ≥ 8.3) or `<stamp>-debug.log` (npm 6–8.2).
+pub(crate) fn is_log_name(name: &str) -> bool {
+  let stamp = name
+    .strip_suffix("-debug-0.log")
+    .or_else(|| name.strip_suffix("-debug.log"));
+  stamp.is_some_and(|s| s.len() == 24 && s.ends_with('Z'))
+}
+
+fn children(pid: i32) -> Vec<i32> {
+  let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+    return Vec::new();
+  };
+  tasks
+    .flatten()
+    .filter_map(|t| fs::read_to_string(t.path().join("children")).ok())
+    .flat_map(|list| {
+      list
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect::<Vec<i32>>()
+    })
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn log_names_of_every_npm() {
+    assert!(is_log_name("2026-01-01T00_00_00_000Z-debug-0.log"));
+    assert!(is_log_name("2026-01-01T00_00_00_000Z-debug.log"));
+    assert!(!is_log_name("2026-01-01T00_00_00_000Z-eresolve-report.txt"));
+    assert!(!is_log_name("debug-0.log"));
+  }
+
+  #[test]
+  fn a_process_holding_a_log_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("2026-01-01T00_00_00_000Z-debug-0.log");
+    let _held = fs::File::create(&log).unwrap();
+    // This test process holds it, as npm holds its own.
+    let pid = std::process::id() as i32;
+    assert_eq!(open_log(pid), Some(log));
+  }
+}
