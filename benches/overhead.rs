@@ -22,7 +22,11 @@ use std::{
   time::{Duration, Instant},
 };
 
-const NPMX: &str = env!("CARGO_BIN_EXE_npmx");
+/// The npmx measured: the one cargo built, or `NPMX_BENCH_BIN` (to measure
+/// a static build, or an installed one, beside it).
+static NPMX: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+  std::env::var("NPMX_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_npmx").to_owned())
+});
 
 fn main() {
   let dir = tempfile::tempdir().unwrap();
@@ -30,7 +34,7 @@ fn main() {
     .ok()
     .and_then(|v| v.parse().ok())
     .unwrap_or(300);
-  println!("npmx overhead benchmark ({NPMX})\n");
+  println!("npmx overhead benchmark ({})\n", *NPMX);
   startup(dir.path(), runs);
   npm_version(dir.path(), 100);
   peak_memory(dir.path());
@@ -107,7 +111,7 @@ fn startup(dir: &Path, runs: usize) {
     .find(|p| Path::new(p).exists())
     .expect("true");
   fs::copy(truth, &npm).unwrap();
-  let mut npmx = clean(NPMX, dir);
+  let mut npmx = clean(&*NPMX, dir);
   npmx.env("NPMX_NPM", &npm).arg("install");
   let mut direct = clean(&npm, dir);
   direct.arg("install");
@@ -125,7 +129,7 @@ fn startup(dir: &Path, runs: usize) {
 
   // The usual set-up: `alias npm=npmx`, npm found on PATH (identity checks
   // and all) rather than named.
-  let mut npmx = clean(NPMX, dir);
+  let mut npmx = clean(&*NPMX, dir);
   npmx.env(
     "PATH",
     std::env::join_paths([dir, Path::new("/usr/bin"), Path::new("/bin")]).unwrap(),
@@ -166,7 +170,7 @@ fn npm_version(dir: &Path, runs: usize) {
   let (a, b) = compare(
     "2. npm --version with the real npm",
     runs,
-    setup(clean(NPMX, dir)),
+    setup(clean(&*NPMX, dir)),
     setup(clean(&npm, dir)),
   );
   println!(
@@ -184,7 +188,7 @@ fn peak_memory(dir: &Path) {
   )
   .unwrap();
   fs::set_permissions(&npm, fs::Permissions::from_mode(0o755)).unwrap();
-  let mut command = clean(NPMX, dir);
+  let mut command = clean(&*NPMX, dir);
   command.env("NPMX_NPM", &npm).process_group(0);
   let child = command.spawn().unwrap();
   let pid = child.id() as i32;

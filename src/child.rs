@@ -37,7 +37,7 @@ pub(crate) fn run(
   let target = Target::default();
   // Without handlers a signal would kill npmx alone and orphan npm; npm still
   // runs either way, so a failure here is not a reason to stop.
-  let _ = signals::install(target.clone());
+  let forwarder = signals::install(target.clone()).ok();
 
   let mut command = Command::new(npm);
   command
@@ -56,6 +56,9 @@ pub(crate) fn run(
   })?;
   let pid = child.id() as i32;
   target.started(pid);
+  if let Some(forwarder) = forwarder {
+    let _ = forwarder.start();
+  }
 
   let follow = debug_log::follow(
     args.to_vec(),

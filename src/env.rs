@@ -77,28 +77,19 @@ impl Env {
   }
 }
 
-/// This user's home directory from the user database (getpwuid_r).
+/// This user's home directory from the user database. Read from
+/// /etc/passwd rather than with getpwuid_r: a static build cannot load
+/// glibc's NSS modules, and the files database is what containers and CI
+/// runners (the places HOME goes missing) use.
 fn passwd_home() -> Option<PathBuf> {
-  use std::os::unix::ffi::OsStrExt;
-  let mut buf = vec![0 as libc::c_char; 4096];
-  // SAFETY: getpwuid_r fills `pwd` with pointers into `buf`, which outlives
-  // their use here; a zeroed passwd is a valid out-parameter.
-  unsafe {
-    let mut pwd: libc::passwd = std::mem::zeroed();
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    let rc = libc::getpwuid_r(
-      libc::getuid(),
-      &mut pwd,
-      buf.as_mut_ptr(),
-      buf.len(),
-      &mut result,
-    );
-    if rc != 0 || result.is_null() || pwd.pw_dir.is_null() {
-      return None;
-    }
-    let dir = std::ffi::CStr::from_ptr(pwd.pw_dir);
-    (!dir.to_bytes().is_empty()).then(|| PathBuf::from(std::ffi::OsStr::from_bytes(dir.to_bytes())))
-  }
+  // SAFETY: getuid has no preconditions.
+  let uid = unsafe { libc::getuid() }.to_string();
+  let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+  passwd.lines().find_map(|line| {
+    let fields: Vec<&str> = line.split(':').collect();
+    (fields.len() >= 7 && fields[2] == uid && !fields[5].is_empty())
+      .then(|| PathBuf::from(fields[5]))
+  })
 }
 
 #[cfg(test)]

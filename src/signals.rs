@@ -133,8 +133,30 @@ pub(crate) fn reset_in_child() {
   }
 }
 
-/// Installs the handlers; call before starting npm.
-pub(crate) fn install(target: Target) -> std::io::Result<()> {
+/// The forwarding thread, not started yet: signals that arrive meanwhile
+/// wait in the pipe (see [`install`]).
+pub(crate) struct Forwarder {
+  read: OwnedFd,
+  target: Target,
+}
+
+impl Forwarder {
+  /// Starts forwarding. Called once npm runs: a thread spawned before the
+  /// child would make the fork copy a multi-threaded process (and its
+  /// thread arena) for nothing, on every npm call.
+  pub(crate) fn start(self) -> std::io::Result<()> {
+    let Forwarder { read, target } = self;
+    std::thread::Builder::new()
+      .name("npmx-signals".into())
+      .spawn(move || forward(read, target))?;
+    Ok(())
+  }
+}
+
+/// Installs the handlers; call before starting npm, then start the
+/// returned forwarder. A signal in between is written to the pipe by the
+/// handler and forwarded when the thread starts: nothing is lost.
+pub(crate) fn install(target: Target) -> std::io::Result<Forwarder> {
   let (read, write) = pipe()?;
   let write_fd = {
     use std::os::fd::IntoRawFd;
@@ -159,10 +181,7 @@ pub(crate) fn install(target: Target) -> std::io::Result<()> {
     registered?;
   }
   drop(blocked);
-  std::thread::Builder::new()
-    .name("npmx-signals".into())
-    .spawn(move || forward(read, target))?;
-  Ok(())
+  Ok(Forwarder { read, target })
 }
 
 /// The calling thread's signal mask with `HANDLED` blocked, until dropped.
