@@ -192,7 +192,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
       } else {
         format!("{host}:80")
       };
-      if !reachable(&address) {
+      if reachable(&address) == Some(false) {
         problems.push(format!(
           "nothing answers at the proxy {shown_url} ({}); npm's requests to {registry} go there",
           proxy.origin
@@ -315,8 +315,10 @@ fn is_auth_key(key: &str) -> bool {
   )
 }
 
-/// A TCP connect within half a second, name resolution included.
-fn reachable(address: &str) -> bool {
+/// A TCP connect within half a second, name resolution included; `None`
+/// when the name does not resolve here (this machine's DNS, or a static
+/// build without glibc's resolver modules, cannot tell) or time ran out.
+fn reachable(address: &str) -> Option<bool> {
   let (tx, rx) = mpsc::channel();
   let address = address.to_owned();
   std::thread::spawn(move || {
@@ -324,9 +326,8 @@ fn reachable(address: &str) -> bool {
       .to_socket_addrs()
       .ok()
       .and_then(|mut addrs| addrs.next())
-      .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok());
+      .map(|addr| TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok());
     let _ = tx.send(ok);
   });
-  rx.recv_timeout(Duration::from_millis(1500))
-    .unwrap_or(false)
+  rx.recv_timeout(Duration::from_millis(1500)).ok().flatten()
 }
