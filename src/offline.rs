@@ -76,7 +76,6 @@ fn diagnose_facts(facts: Facts, redactor: Redactor) -> (Offline, Facts) {
 /// stays small whatever the input (a 100 MB line, a million lines): the
 /// transcript keeps what can matter, and the last [`TAIL`] bytes are kept
 /// for npm's `--json` error objects, which come at the end.
-#[derive(Default)]
 struct Reader {
   transcript: Transcript,
   line: Vec<u8>,
@@ -87,6 +86,18 @@ struct Reader {
 }
 
 const TAIL: usize = 1024 * 1024;
+
+impl Default for Reader {
+  fn default() -> Reader {
+    Reader {
+      transcript: Transcript::saved(),
+      line: Vec::new(),
+      skipping: false,
+      tail: std::collections::VecDeque::new(),
+      tail_bytes: 0,
+    }
+  }
+}
 
 impl Reader {
   fn read_all(&mut self, mut input: impl Read) -> std::io::Result<()> {
@@ -127,6 +138,9 @@ impl Reader {
     self.skipping = false;
     let raw = raw.strip_suffix('\r').unwrap_or(&raw);
     let text = redact::strip_ansi(cut(raw)).into_owned();
+    if line::from_log(&text).is_some() {
+      self.transcript.debug_log_format();
+    }
     for line in unescape(&text) {
       match line::from_output(&line) {
         Some(npm) => self.transcript.push_npm(npm),

@@ -53,6 +53,19 @@ pub(crate) struct Transcript {
   others: Vec<NpmLine>,
   late: std::collections::VecDeque<NpmLine>,
   counts: [usize; 8],
+  /// npm's own evidence seen outside an error block (partial pastes): a
+  /// `verbose stack HttpError…` line, a bare `403 Forbidden - PUT <url>`
+  /// message. Used only when no block was found at all.
+  fragment: Option<String>,
+  /// A script banner was seen: bare text after it may be a script's.
+  saw_banner: bool,
+  /// A saved text (`--npmx-diagnose`), not a live run: only there can a
+  /// paste be partial. Live, npm handles some errors itself (an audit
+  /// endpoint's 404) and its debug log still shows their stack.
+  saved: bool,
+  /// Lines in the debug log's own format (`49 error …`): npm wrote every
+  /// one of them, so a block of them needs no closing sentence.
+  from_debug_log: bool,
   /// The last npm line closed an error block.
   block_closed: bool,
   shape: Shape,
@@ -62,6 +75,15 @@ pub(crate) struct Transcript {
 impl Transcript {
   pub(crate) fn push_npm(&mut self, mut line: NpmLine) {
     self.shape.observe(&line.text);
+    // `verbose stack HttpErrorGeneral: 403 Forbidden - GET <url>`: npm's
+    // error object, in a debug log pasted without its error lines.
+    if self.saved && line.level == Level::Verbose && self.fragment.is_none() {
+      if let Some(rest) = line.text.strip_prefix("stack HttpError") {
+        if let Some((_, message)) = rest.split_once(": ") {
+          self.fragment = Some(message.to_owned());
+        }
+      }
+    }
     if line.level == Level::Error {
       self.block_closed = CLOSING.iter().any(|c| line.text.starts_with(c));
     }
@@ -95,8 +117,29 @@ impl Transcript {
   }
 
   /// A line that is not npm's (saved output only).
+  /// A transcript of a saved text (see `saved`).
+  pub(crate) fn saved() -> Transcript {
+    Transcript {
+      saved: true,
+      ..Transcript::default()
+    }
+  }
+
+  /// The lines come from a debug log (see `from_debug_log`).
+  pub(crate) fn debug_log_format(&mut self) {
+    self.from_debug_log = true;
+  }
+
   pub(crate) fn push_other(&mut self, line: &str) {
     self.shape.observe(line);
+    // A bare `403 Forbidden - PUT https://… - reason`: npm's message,
+    // pasted alone.
+    if self.saved
+      && self.fragment.is_none()
+      && facts::parse_http(line.trim()).is_some_and(|h| h.url.is_some())
+    {
+      self.fragment = Some(line.trim().to_owned());
+    }
     // npm's own prompt, echoed in a saved terminal session.
     self.otp_entered |= line.trim_start().starts_with("Enter OTP:");
     // npm ≤ 10.5 printed a bare empty line inside its block, before the
@@ -106,6 +149,7 @@ impl Transcript {
     }
     static BANNER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^> \S+@\S+ \S+").unwrap());
     let item = if BANNER.is_match(line.trim_start()) {
+      self.saw_banner = true;
       Item::Banner
     } else {
       Item::Other
@@ -138,10 +182,10 @@ impl Transcript {
     for item in &self.items {
       match item {
         Item::Banner => {
-          close_block(&mut facts, &mut current, after_banner);
+          close_block(&mut facts, &mut current, after_banner, self.from_debug_log);
           after_banner = true;
         }
-        Item::Other => close_block(&mut facts, &mut current, after_banner),
+        Item::Other => close_block(&mut facts, &mut current, after_banner, self.from_debug_log),
         Item::Npm(line) => {
           if line.level == Level::Error {
             current.push(&line.text);
@@ -153,7 +197,7 @@ impl Transcript {
                 .trim_end()
                 .ends_with("can be found in:");
             if closes || after_sentence {
-              close_block(&mut facts, &mut current, after_banner);
+              close_block(&mut facts, &mut current, after_banner, self.from_debug_log);
               after_banner = false;
             }
           } else {
@@ -162,7 +206,12 @@ impl Transcript {
         }
       }
     }
-    close_block(&mut facts, &mut current, after_banner);
+    close_block(&mut facts, &mut current, after_banner, self.from_debug_log);
+    if facts.blocks.is_empty() && !self.saw_banner {
+      if let Some(fragment) = &self.fragment {
+        facts.blocks.push(fragment_block(fragment));
+      }
+    }
     facts.finish();
     facts
   }
@@ -239,11 +288,14 @@ fn note(facts: &mut Facts, line: &NpmLine) {
   }
 }
 
-fn close_block(facts: &mut Facts, current: &mut Vec<&str>, after_banner: bool) {
+fn close_block(facts: &mut Facts, current: &mut Vec<&str>, after_banner: bool, trusted: bool) {
   if current.is_empty() {
     return;
   }
-  let block = facts::parse_block(current);
+  let mut block = facts::parse_block(current);
+  // Every line of a debug log is npm's own: a block cut short by the paste
+  // (no closing sentence) still counts.
+  block.closed |= trusted;
   current.clear();
   // After a script banner only a block npm itself closed is npm's; and a
   // closing line that names no real log file is nobody's but a script's.
@@ -253,6 +305,20 @@ fn close_block(facts: &mut Facts, current: &mut Vec<&str>, after_banner: bool) {
   if block.code.is_some() || block.http.is_some() || block.fetch_error || block.closed {
     facts.blocks.push(block);
   }
+}
+
+/// A block made from one of npm's messages found alone: its status as npm's
+/// code (`E403`), the message as its line.
+fn fragment_block(message: &str) -> facts::Block {
+  let status = facts::parse_http(message).map(|h| h.status);
+  let code = status.map(|s| format!("code E{s}")).unwrap_or_default();
+  let lines: Vec<&str> = [code.as_str(), message]
+    .into_iter()
+    .filter(|l| !l.is_empty())
+    .collect();
+  let mut block = facts::parse_block(&lines);
+  block.closed = true;
+  block
 }
 
 #[cfg(test)]

@@ -178,3 +178,18 @@ fn a_pasted_log_never_shows_this_machine_s_secrets() {
     }
   }
 }
+
+/// Wrapped to the width it is given (COLUMNS when not a terminal): no line
+/// wider, and no word split.
+#[test]
+fn text_wraps_to_columns() {
+  let out = npmx(&["--npmx-diagnose"], Some(E402), &[("COLUMNS", "60")]);
+  let stdout = text(&out.stdout);
+  for line in stdout.lines() {
+    // A command or a URL is never split, so it may be longer.
+    if line.trim_start().starts_with("npm ") || line.contains("://") {
+      continue;
+    }
+    assert!(line.chars().count() <= 60, "{line:?} in:\n{stdout}");
+  }
+}

@@ -449,6 +449,53 @@ mod saved {
   }
 
   #[test]
+  fn a_pasted_github_actions_log_is_read_as_ci() {
+    let text = "2026-01-01T10:00:00.1234567Z ##[group]Run npm publish\n2026-01-01T10:00:01.0000000Z npm error code EOTP\n2026-01-01T10:00:01.0000000Z npm error This operation requires a one-time password from your authenticator.\n";
+    let (id, steps) = advice(text);
+    assert_eq!(id, "otp-required");
+    assert!(steps.contains("Nobody can type a code here"), "{steps}");
+    assert!(steps.contains("id-token: write"), "{steps}");
+  }
+
+  #[test]
+  fn partial_pastes_are_npm_s_evidence_wherever_it_stands() {
+    let id = |text: &str| diagnose(text).first().map(|d| d.cause.id);
+    assert_eq!(
+      id(
+        "123 verbose stack HttpErrorGeneral: 403 Forbidden - GET https://registry.npmjs.org/left-pad\n"
+      ),
+      Some("registry-forbidden")
+    );
+    assert_eq!(
+      id(
+        "403 Forbidden - PUT https://registry.npmjs.org/my-pkg - You cannot publish over the previously published versions: 1.0.0.\n"
+      ),
+      Some("version-exists")
+    );
+    assert_eq!(
+      id(
+        "49 error you must verify your email before publishing a new package: https://www.npmjs.com/email-edit\n"
+      ),
+      Some("email-unverified")
+    );
+    assert_eq!(
+      id(
+        "npm ERR! 404 Not Found - PUT https://registry.npmjs.org/@scope%2fpkg - Not found\nnpm ERR! 404  '@scope/pkg@1.0.0' is not in the npm registry.\n"
+      ),
+      Some("publish-not-found")
+    );
+    let nested = "npm ERR! code 1\nnpm ERR! git dep preparation failed\nnpm ERR! npm ERR! code ECONNRESET\nnpm ERR! npm ERR! network request to https://registry.npmjs.org/typescript failed, reason: read ECONNRESET\nnpm ERR! A complete log of this run can be found in:\nnpm ERR!     /home/u/.npm/_logs/2023-01-01T00_00_00_000Z-debug-0.log\n";
+    assert_eq!(id(nested), Some("connection-reset"));
+    // The same bare message after a script's banner is the script's.
+    assert_eq!(
+      id(
+        "> app@1.0.0 test\n> node t.js\n403 Forbidden - PUT https://registry.npmjs.org/x - nope\n"
+      ),
+      None
+    );
+  }
+
+  #[test]
   fn no_diagnosis_gives_more_than_four_steps() {
     let text = "npm error code SELF_SIGNED_CERT_IN_CHAIN\nnpm error request to https://registry.npmjs.org/x failed, reason: self-signed certificate in certificate chain\n";
     for d in diagnose(text) {

@@ -76,6 +76,7 @@ pub(crate) static DNS_FAILURE: Cause = Cause {
   signatures: &[
     sig(96).codes(&["EAI_AGAIN", "ENOTFOUND", "EAI_FAIL", "EAI_NONAME"]),
     sig(92).text(r"getaddrinfo (?:EAI_AGAIN|ENOTFOUND|EAI_FAIL)"),
+    sig(96).text(r"npm (?:ERR!|error) code (?:EAI_AGAIN|ENOTFOUND)"),
   ],
   rules: &[],
   supersedes: &[],
@@ -306,6 +307,8 @@ pub(crate) static CONNECTION_RESET: Cause = Cause {
     sig(88).text(
       r"socket hang up|read ECONNRESET|invalid response body while trying to fetch .*: aborted",
     ),
+    // A nested npm's own block, inside an outer one (git dep preparation).
+    sig(95).text(r"npm (?:ERR!|error) code ECONNRESET"),
   ],
   rules: &[],
   supersedes: &[],

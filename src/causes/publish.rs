@@ -243,6 +243,8 @@ pub(crate) static EMAIL_UNVERIFIED: Cause = Cause {
     sig(97)
       .status(403)
       .text(r"verify your e-?mail|e-?mail (?:address )?(?:is )?not (?:yet )?verified"),
+    // The registry's sentence alone (a pasted debug-log line).
+    sig(90).text(r"verify your e-?mail (?:address )?before publishing"),
     // A bare "Forbidden" on publish is also what an unverified e-mail looks like.
     sig(35)
       .status(403)
