@@ -61,7 +61,48 @@ pub(crate) static NPM_BUG: Cause = Cause {
   advise: npm_bug,
 };
 
+/// Internal errors with a known cause and fix: the symptom (case-insensitive
+/// text in npm's block), the Node.js versions it comes with (`None`: any),
+/// what to do first, and where that was established.
+struct KnownBug {
+  text: &'static str,
+  node: Option<&'static str>,
+  fix: &'static str,
+  command: &'static str,
+  source: &'static str,
+}
+
+const KNOWN_BUGS: &[KnownBug] = &[
+  KnownBug {
+    text: "exit handler never called",
+    node: Some("22.5.0"),
+    fix: "Node.js 22.5.0 broke npm (\"Exit handler never called!\"); 22.5.1 fixed it. Switch Node.js:",
+    command: "nvm install 22.5.1 && nvm use 22.5.1",
+    source: "https://github.com/nodejs/node/issues/53902",
+  },
+  KnownBug {
+    text: "reading 'edgesOut'",
+    node: None,
+    fix: "A known npm bug in resolving peer dependencies (reported with npm 8 to 10; gone for those reporters on npm 11). Upgrade npm:",
+    command: "npm install -g npm@latest",
+    source: "https://github.com/npm/cli/issues/6447",
+  },
+];
+
 fn npm_bug(a: &mut Advice) {
+  let text = a
+    .s
+    .block
+    .map(|b| b.text.to_ascii_lowercase())
+    .unwrap_or_default();
+  let node = a.s.facts.node_version.clone().unwrap_or_default();
+  let known = KNOWN_BUGS
+    .iter()
+    .find(|k| text.contains(k.text) && k.node.is_none_or(|v| node.trim_start_matches('v') == v));
+  if let Some(bug) = known {
+    a.note(format!("known: {}", bug.source));
+    a.run(bug.fix, bug.command);
+  }
   let version = a.s.facts.npm_version.clone();
   a.run(
     format!(
@@ -74,5 +115,31 @@ fn npm_bug(a: &mut Advice) {
     "If it happens again, check the cache and start from a clean node_modules:",
     "npm cache verify && rm -rf node_modules && npm install",
   );
-  a.say("Still failing: report it at https://github.com/npm/cli/issues with the debug log npm named above.");
+  a.say(
+    "Still failing: npm's notes on these errors are at https://github.com/npm/cli/wiki (\"cb() never called? Exit \
+     handler never called?\"); report it at https://github.com/npm/cli/issues with the debug log npm named above.",
+  );
+}
+
+#[cfg(test)]
+mod tests {
+  use crate::{offline, redact::Redactor};
+
+  fn first_command(text: &str) -> String {
+    let found = offline::diagnose_text(text, Redactor::default()).0.found;
+    let d = found.first().expect("a diagnosis");
+    assert_eq!(d.cause.id, "npm-bug");
+    d.steps[0].command.clone().unwrap_or_default()
+  }
+
+  #[test]
+  fn a_known_bug_gets_its_own_fix_first() {
+    let on_22_5_0 = "0 verbose cli /usr/bin/node /usr/bin/npm\n2 info using node@v22.5.0\n9 error Exit handler never called!\n";
+    assert_eq!(
+      first_command(on_22_5_0),
+      "nvm install 22.5.1 && nvm use 22.5.1"
+    );
+    let elsewhere = "2 info using node@v20.11.0\n9 error Exit handler never called!\n";
+    assert_eq!(first_command(elsewhere), "npm install -g npm@latest");
+  }
 }
