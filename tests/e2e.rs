@@ -847,3 +847,54 @@ fn a_retried_reset_is_told_while_the_real_npm_waits() {
   assert!(notice < block, "{}", ran.stderr);
   assert!(ran.stderr.contains("[connection-reset]"), "{}", ran.stderr);
 }
+
+/// The real npm waiting on a registry that accepts connections and never
+/// answers: npmx says so while npm waits, and when the run is stopped
+/// (SIGTERM, as a CI job's time limit sends) says what it waited for.
+#[test]
+fn a_hung_request_and_a_stopped_run_are_told_with_the_real_npm() {
+  use std::os::unix::process::ExitStatusExt;
+  let mut meta = fixture_meta("net-timeout");
+  let argv: Vec<Value> = meta["argv"]
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|a| match a.as_str() {
+      Some("--fetch-timeout=2000") => Value::from("--fetch-timeout=120000"),
+      _ => a.clone(),
+    })
+    .collect();
+  meta["argv"] = Value::from(argv);
+  let prepared = prepare("net-timeout", &meta);
+  let mut cmd = command(&prepared, &meta);
+  let mut child = cmd
+    .env("NPMX_STALL_SECS", "2")
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+  let mut err = child.stderr.take().unwrap();
+  let reader = std::thread::spawn(move || {
+    let mut text = String::new();
+    let _ = err.read_to_string(&mut text);
+    text
+  });
+  std::thread::sleep(Duration::from_secs(6));
+  // SAFETY: signalling our own child.
+  unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+  let status = child.wait().unwrap();
+  let stderr = reader.join().unwrap();
+  assert!(
+    stderr.contains("npmx: npm has been waiting") && stderr.contains("with no progress"),
+    "no stall notice:\n{stderr}"
+  );
+  assert!(
+    stderr.contains("npmx: npm was stopped (SIGTERM) after waiting"),
+    "no word on the stop:\n{stderr}"
+  );
+  assert!(
+    status.signal() == Some(libc::SIGTERM) || status.code() == Some(143),
+    "{status:?}"
+  );
+}
