@@ -205,7 +205,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
   for s in shown(config, |k| {
     matches!(k, "cafile" | "ca" | "strict-ssl" | "cert" | "key")
   }) {
-    let value = if s.key == "key" || s.key == "ca" {
+    let value = if s.key == "key" || s.key == "ca" || s.key == "cert" {
       "(set)"
     } else {
       s.value

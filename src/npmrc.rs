@@ -56,8 +56,28 @@ pub(crate) fn parse(text: &str, env: &Env) -> Vec<Entry> {
     };
     let key = key.strip_suffix("[]").unwrap_or(key);
     let mut vars = Vec::new();
-    let key = expand(&unquote(key), env, &mut vars);
+    // A quoted key or value can hold a line break (`"a\nb"`). It must not
+    // start a line of npmx's output: shown as `\u{a}`, except in a secret
+    // (masked whole, as npm sends it) or a PEM block (never shown).
+    let key = crate::redact::one_line(&expand(&unquote(key), env, &mut vars)).into_owned();
     let value = expand(&unquote(raw), env, &mut vars);
+    let last = key.rsplit(':').next().unwrap_or(&key);
+    let multiline = [
+      "_authToken",
+      "_auth",
+      "_password",
+      "password",
+      "token",
+      "otp",
+      "ca",
+      "cert",
+      "key",
+    ];
+    let value = if multiline.contains(&last) {
+      value
+    } else {
+      crate::redact::one_line(&value).into_owned()
+    };
     entries.push(Entry {
       key,
       value,

@@ -58,17 +58,17 @@ pub(crate) struct Offline {
 
 /// Diagnoses saved text of any of npm's formats.
 pub(crate) fn diagnose_text(text: &str, redactor: Redactor) -> (Offline, Facts) {
-  let facts = read(text);
+  let facts = read(text, &redactor);
   let ctx = Context::offline(facts.argv.as_deref(), redactor);
   let found = diagnose::diagnose(&facts, &ctx, facts.blocks.is_empty());
   (Offline { found, ctx }, facts)
 }
 
-fn read(text: &str) -> Facts {
+fn read(text: &str, redactor: &Redactor) -> Facts {
   let mut transcript = Transcript::default();
   let text = redact::strip_ansi(text);
   for raw in text.lines() {
-    for line in unescape(cut(raw)) {
+    for line in unescape(redactor.cut(raw, MAX_LINE)) {
       match line::from_output(&line) {
         Some(npm) => transcript.push_npm(npm),
         None => transcript.push_other(&line),
@@ -85,19 +85,10 @@ fn read(text: &str) -> Facts {
 }
 
 /// A line longer than this is cut: no npm line is, and memory stays bounded
-/// whatever the input (a 100 MB line without a newline).
+/// whatever the input (a 100 MB line without a newline). The cut never
+/// splits a secret ([`Redactor::cut`]): a token's first characters alone
+/// would match no shape and no known value, and leak.
 const MAX_LINE: usize = 64 * 1024;
-
-fn cut(line: &str) -> &str {
-  if line.len() <= MAX_LINE {
-    return line;
-  }
-  let mut end = MAX_LINE;
-  while !line.is_char_boundary(end) {
-    end -= 1;
-  }
-  &line[..end]
-}
 
 /// npm's stderr saved inside a JSON string (`"npm error code E403\nnpm error …"`).
 fn unescape(line: &str) -> Vec<String> {
