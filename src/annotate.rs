@@ -155,35 +155,29 @@ fn annotation_budget(env: &Env, wanted: usize) -> usize {
 fn summary_markdown(diagnoses: &[Diagnosis], redactor: &Redactor, run: &Run) -> Clean {
   let mut out = Clean::default();
   // Which command, and how it ended: a job runs many npm commands.
-  let command = run.command.escaped(fenced);
+  let command = run.command.escaped(markdown_code);
   let ended = match run.exit {
     Some(code) if diagnoses.iter().all(|d| d.warning) => clean!("succeeded (exit code {})", code),
     Some(code) => clean!("failed with exit code {}", code),
     None => Clean::ours("failed"),
   };
   out.push(&clean!("#### `{}` {}\n\n", command, ended));
+  let text = |t: &str| redactor.clean(t).escaped(markdown_text);
   for d in diagnoses {
     let label = Clean::ours(if d.warning { "warning" } else { "npm failed" });
     out.push(&clean!(
       "### npmx ({}): {} (`{}`)\n\n",
       label,
-      redactor.clean(d.cause.title),
-      redactor.clean(d.cause.id)
+      text(d.cause.title),
+      redactor.clean(d.cause.id).escaped(markdown_code)
     ));
-    out.push(&clean!(
-      "{}\n\n",
-      redactor.clean(&d.summary).escaped(markdown_text)
-    ));
+    out.push(&clean!("{}\n\n", text(&d.summary)));
     for (n, step) in d.steps.iter().enumerate() {
-      out.push(&clean!(
-        "{}. {}\n",
-        n + 1,
-        redactor.clean(&step.text).escaped(markdown_text)
-      ));
+      out.push(&clean!("{}. {}\n", n + 1, text(&step.text)));
       if let Some(command) = &step.command {
         out.push(&clean!(
           "   ```sh\n   {}\n   ```\n",
-          redactor.clean(command).escaped(fenced)
+          redactor.clean(command).escaped(markdown_code)
         ));
       }
     }
@@ -192,30 +186,43 @@ fn summary_markdown(diagnoses: &[Diagnosis], redactor: &Redactor, run: &Run) -> 
   out
 }
 
-/// Registry text in Markdown: no HTML, no links it did not mean.
-fn markdown_text(text: &str) -> String {
-  let mut out = String::with_capacity(text.len());
-  for c in text.chars() {
+/// Text from outside in Markdown: one line (a newline could end a list or
+/// open a block), every character Markdown or HTML would act on escaped — no
+/// links, images, HTML, emphasis, tables or code it did not mean.
+pub(crate) fn markdown_text(text: &str) -> String {
+  let mut out = String::with_capacity(text.len() + 16);
+  // Four spaces at the start would open a code block.
+  for c in text.trim_start().chars() {
     match c {
+      '\n' | '\r' => out.push(' '),
       '<' => out.push_str("&lt;"),
       '>' => out.push_str("&gt;"),
       '&' => out.push_str("&amp;"),
-      // Links, images, emphasis, tables, code spans and headings act.
-      '[' | ']' | '(' | ')' | '!' | '*' | '_' | '`' | '|' | '#' | '\\' | '~' => {
+      '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '#' | '{' | '}' | '@' => {
         out.push('\\');
         out.push(c);
       }
-      // One paragraph per step: a newline would start a block of its own.
-      '\n' | '\r' => out.push(' '),
       c => out.push(c),
     }
+  }
+  // `- `, `+ `, `= `, `1. `: a list or heading, only at the start of a line.
+  if out.starts_with(['-', '+', '=']) {
+    out.insert(0, '\\');
+  }
+  let digits = out.len() - out.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+  if digits > 0 && out[digits..].starts_with('.') {
+    out.insert(digits, '\\');
   }
   out
 }
 
-/// A command inside a code fence: one line, and no fence of its own.
-fn fenced(command: &str) -> String {
-  command.replace('`', "'").replace(['\n', '\r'], " ")
+/// Text inside npmx's own code spans and fences: on one line, and with no
+/// backtick to close them early.
+pub(crate) fn markdown_code(text: &str) -> String {
+  text
+    .replace('`', "'")
+    .replace('\r', "\\u{d}")
+    .replace('\n', "\\u{a}")
 }
 
 fn append_summary(path: &Path, markdown: &Clean) {

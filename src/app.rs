@@ -116,7 +116,10 @@ fn print(text: &str) -> i32 {
 }
 
 fn fail(error: Error) -> ! {
-  let _ = writeln!(std::io::stderr().lock(), "npmx: {error}");
+  // The error may quote a path or a value from outside: it leaves through
+  // the redactor like everything else.
+  let message = crate::redact::Redactor::default().clean(&format!("npmx: {error}\n"));
+  crate::output::stderr(&message);
   std::process::exit(error.exit_code())
 }
 

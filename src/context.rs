@@ -234,23 +234,26 @@ impl Context {
     })
   }
 
-  /// Every secret value npm could send, for the redactor.
+  /// Every secret value npm could send, for the redactor: from every
+  /// `.npmrc` layer (not only the setting that wins) and from the
+  /// environment, with the forms npm sends them in.
   fn secrets(&self) -> Redactor {
     let mut redactor = Redactor::default();
     if let Some(config) = &self.config {
       for s in config.all() {
         let key = s.key.rsplit(':').next().unwrap_or(s.key);
-        if [
-          "_authToken",
-          "_auth",
-          "_password",
-          "password",
-          "token",
-          "otp",
-        ]
-        .contains(&key)
-        {
-          redactor.add_secret(s.value);
+        match key.to_ascii_lowercase().as_str() {
+          "_auth" | "_password" => redactor.add_base64_secret(s.value),
+          "_authtoken" | "password" | "token" | "otp" | "key" | "certkey" => {
+            redactor.add_secret(s.value)
+          }
+          _ => {}
+        }
+        if key == "_password" {
+          let dart = &s.key[..s.key.len() - key.len()];
+          if let Some(user) = config.get(&format!("{dart}username")) {
+            redactor.add_basic_credentials(user.value, s.value);
+          }
         }
         if let Some(password) = crate::url::password(s.value) {
           redactor.add_secret(password);
@@ -258,29 +261,22 @@ impl Context {
       }
     }
     if let Some(env) = &self.env {
-      // Any variable named like a credential, whatever tool set it: a CI
-      // job's environment holds more secrets than npm's.
-      for (name, value) in env.iter() {
-        let upper = name.to_ascii_uppercase();
-        let secretish = [
-          "TOKEN",
-          "SECRET",
-          "PASSWORD",
-          "PASSWD",
-          "_AUTH",
-          "APIKEY",
-          "API_KEY",
-          "CREDENTIAL",
-        ]
-        .iter()
-        .any(|w| upper.contains(w));
-        if secretish {
-          redactor.add_secret(value);
-        }
-        if upper.ends_with("PROXY") {
-          if let Some(p) = crate::url::password(value) {
-            redactor.add_secret(p);
+      for (name, value) in env.with_prefix_ignore_case("") {
+        if is_secret_variable(name) {
+          let lower = name.to_ascii_lowercase();
+          // npm_config__auth, npm_config_//host/:_password: base64, like in .npmrc.
+          if lower.ends_with("_auth")
+            || lower.ends_with(":_password")
+            || lower == "npm_config__password"
+          {
+            redactor.add_base64_secret(value);
+          } else {
+            redactor.add_secret(value);
           }
+        }
+        // Any URL with a password in it: proxies, registries, git remotes.
+        if let Some(p) = crate::url::password(value) {
+          redactor.add_secret(p);
         }
       }
     }
@@ -325,7 +321,8 @@ pub(crate) fn location_of(setting: Setting<'_>) -> Option<&'static str> {
 fn read_package(dir: &Path) -> Option<Package> {
   let text = fs::read_to_string(dir.join("package.json")).ok()?;
   let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-  let string = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+  // Shown in advice: a line break in a name must not start a line of its own.
+  let string = |v: &serde_json::Value| v.as_str().map(|s| crate::redact::one_line(s).into_owned());
   Some(Package {
     dir: dir.to_owned(),
     name: string(&json["name"]),
@@ -336,9 +333,50 @@ fn read_package(dir: &Path) -> Option<Package> {
     repository: string(&json["repository"]).or_else(|| string(&json["repository"]["url"])),
     scripts: json["scripts"]
       .as_object()
-      .map(|s| s.keys().cloned().collect())
+      .map(|s| {
+        s.keys()
+          .map(|k| crate::redact::one_line(k).into_owned())
+          .collect()
+      })
       .unwrap_or_default(),
   })
+}
+
+/// A variable whose value is a secret: `NPM_TOKEN`, `NODE_AUTH_TOKEN`,
+/// `GITHUB_TOKEN`, `npm_config__auth`, `npm_config_//host/:_authToken`,
+/// `AWS_SECRET_ACCESS_KEY`, `ARTIFACTORY_PASSWORD`… but not the URL, file or
+/// name of one (`ACTIONS_ID_TOKEN_REQUEST_URL`, `NPM_TOKEN_FILE`).
+fn is_secret_variable(name: &str) -> bool {
+  let upper = name.to_ascii_uppercase();
+  let secret = [
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "_AUTH",
+    "API_KEY",
+    "APIKEY",
+    "ACCESS_KEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+    "_OTP",
+  ]
+  .iter()
+  .any(|w| upper.contains(w));
+  let about_one = [
+    "_URL",
+    "_URI",
+    "_FILE",
+    "_PATH",
+    "_DIR",
+    "_NAME",
+    "_USER",
+    "_USERNAME",
+    "_TYPE",
+  ]
+  .iter()
+  .any(|w| upper.ends_with(w));
+  secret && !about_one
 }
 
 fn no_proxy_matches(url: &str, no_proxy: Option<&str>) -> bool {

@@ -43,7 +43,8 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
   let ctx = Context::local(config, env);
   let config = ctx.config.as_ref().expect("a local context has a config");
   let r = &ctx.redactor;
-  let c = |text: &str| r.clean(text);
+  // Every piece on one line of the report (a quoted value can hold a break).
+  let c = |text: &str| r.clean(&crate::redact::one_line(text));
 
   let exe = std::env::current_exe()
     .map(|p| p.display().to_string())
@@ -205,7 +206,7 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
   for s in shown(config, |k| {
     matches!(k, "cafile" | "ca" | "strict-ssl" | "cert" | "key")
   }) {
-    let value = if s.key == "key" || s.key == "ca" {
+    let value = if s.key == "key" || s.key == "ca" || s.key == "cert" {
       "(set)"
     } else {
       s.value
@@ -290,12 +291,15 @@ fn shown(config: &Config, keep: impl Fn(&str) -> bool) -> Vec<Setting<'_>> {
 /// `  key = value  (where it was set)`; key, value and place each cleaned
 /// on their own, so a `${VAR}` name stays readable.
 fn line(out: &mut Clean, s: Setting<'_>, value: &str, r: &Redactor) {
+  // A quoted value can hold a line break: shown as `\u{a}`, so that each
+  // setting stays one line of the report.
+  let one = |text: &str| r.clean(&crate::redact::one_line(text));
   say!(
     out,
     "  {} = {}  ({})\n",
-    r.clean(s.key),
-    r.clean(value),
-    r.clean(&s.origin())
+    one(s.key),
+    one(value),
+    one(&s.origin())
   );
 }
 

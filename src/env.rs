@@ -58,14 +58,6 @@ impl Env {
     })
   }
 
-  /// Every variable that is valid UTF-8, as (name, value).
-  pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-    self
-      .vars
-      .iter()
-      .filter_map(|(k, v)| Some((k.to_str()?, v.to_str()?)))
-  }
-
   /// The home directory as npm finds it (Node.js's `os.homedir()`): HOME,
   /// else the user database's entry for this user.
   pub(crate) fn home(&self) -> Option<PathBuf> {

@@ -23,6 +23,8 @@
 //! Dependencies point one way: facts → situation → causes/advice → diagnose → render.
 //! `main` ties them together; see docs/design.md for the decisions and why.
 
+#[cfg(test)]
+mod adversarial;
 mod advice;
 mod annotate;
 mod app;

@@ -19,16 +19,17 @@ use crate::{
 /// Reads the input and prints what it finds. Exit: 0 found, 1 not, 2 unreadable.
 pub(crate) fn diagnose_input(file: Option<&Path>, env: &Env) -> Result<i32, Error> {
   let what = file.map_or("standard input".to_owned(), |p| p.display().to_string());
-  let mut reader = Reader::default();
+  // Nothing of this machine describes a saved log, but this machine's
+  // secrets are still masked if the pasted text holds them (and a line is
+  // never cut through one).
+  let cwd = std::env::current_dir().unwrap_or_default();
+  let redactor = Context::local(Config::load(&[], env, &cwd, None), env).redactor;
+  let mut reader = Reader::new(redactor.clone());
   let read = match file {
     Some(path) => std::fs::File::open(path).and_then(|f| reader.read_all(f)),
     None => reader.read_all(std::io::stdin().lock()),
   };
   read.map_err(|source| Error::Input { what, source })?;
-  // Nothing of this machine describes a saved log, but this machine's
-  // secrets are still masked if the pasted text holds them.
-  let cwd = std::env::current_dir().unwrap_or_default();
-  let redactor = Context::local(Config::load(&[], env, &cwd, None), env).redactor;
   let facts = reader.finish();
   let (diagnoses, facts) = diagnose_facts(facts, redactor);
   let redactor = &diagnoses.ctx.redactor;
@@ -59,7 +60,7 @@ pub(crate) struct Offline {
 
 /// Diagnoses saved text of any of npm's formats.
 pub(crate) fn diagnose_text(text: &str, redactor: Redactor) -> (Offline, Facts) {
-  let mut reader = Reader::default();
+  let mut reader = Reader::new(redactor.clone());
   reader
     .read_all(text.as_bytes())
     .expect("reading from memory cannot fail");
@@ -77,6 +78,8 @@ fn diagnose_facts(facts: Facts, redactor: Redactor) -> (Offline, Facts) {
 /// transcript keeps what can matter, and the last [`TAIL`] bytes are kept
 /// for npm's `--json` error objects, which come at the end.
 struct Reader {
+  /// For cutting overlong lines without cutting through a secret.
+  redactor: Redactor,
   transcript: Transcript,
   line: Vec<u8>,
   /// The rest of an overlong line is being skipped.
@@ -87,9 +90,10 @@ struct Reader {
 
 const TAIL: usize = 1024 * 1024;
 
-impl Default for Reader {
-  fn default() -> Reader {
+impl Reader {
+  fn new(redactor: Redactor) -> Reader {
     Reader {
+      redactor,
       transcript: Transcript::saved(),
       line: Vec::new(),
       skipping: false,
@@ -137,7 +141,7 @@ impl Reader {
     self.line.clear();
     self.skipping = false;
     let raw = raw.strip_suffix('\r').unwrap_or(&raw);
-    let text = redact::strip_ansi(cut(raw)).into_owned();
+    let text = redact::strip_ansi(self.redactor.cut(raw, MAX_LINE)).into_owned();
     if line::from_log(&text).is_some() {
       self.transcript.debug_log_format();
     }
@@ -174,25 +178,10 @@ impl Reader {
 }
 
 /// A line longer than this is cut: no npm line is, and memory stays bounded
-/// whatever the input (a 100 MB line without a newline).
+/// whatever the input (a 100 MB line without a newline). The cut never
+/// splits a secret ([`Redactor::cut`]): a token's first characters alone
+/// would match no shape and no known value, and leak.
 const MAX_LINE: usize = 64 * 1024;
-
-fn cut(line: &str) -> &str {
-  if line.len() <= MAX_LINE {
-    return line;
-  }
-  let mut end = MAX_LINE;
-  while !line.is_char_boundary(end) {
-    end -= 1;
-  }
-  // Back to the last word boundary: a token cut in two would leave a
-  // fragment too short for any pattern to recognise.
-  let head = &line[..end];
-  match head.rfind(char::is_whitespace) {
-    Some(space) => &head[..space],
-    None => "",
-  }
-}
 
 /// npm's stderr saved inside a JSON string (`"npm error code E403\nnpm error …"`).
 fn unescape(line: &str) -> Vec<String> {

@@ -160,25 +160,12 @@ pub(crate) enum Paint {
   Command,
 }
 
-/// No line of text from outside may read as a CI runner's command: GitHub
-/// runs `::name …::` and `##[name]` at the start of any line of a step's
-/// output (after white space), and Azure `##vso[`. The first character is
-/// doubled apart with a visible space, so the text stays readable.
-pub(crate) fn defuse_lines(text: &str) -> Cow<'_, str> {
-  if !(text.contains("::") || text.contains("##")) {
-    return Cow::Borrowed(text);
-  }
-  let mut out = String::with_capacity(text.len() + 8);
-  for (i, line) in text.split('\n').enumerate() {
-    if i > 0 {
-      out.push('\n');
-    }
-    out.push_str(&defuse_line(line));
-  }
-  Cow::Owned(out)
-}
-
-/// One line: see [`defuse_lines`].
+/// No line npmx wraps may read as a CI runner's command: GitHub runs
+/// `::name …::` and `##[name]` at the start of any line of a step's output
+/// (after white space), and Azure `##vso[`. The redactor already escapes
+/// such words; this keeps a wrapped line from starting with one that a
+/// mid-line position made harmless. The first character is set apart with a
+/// visible space.
 pub(crate) fn defuse_line(line: &str) -> Cow<'_, str> {
   let body = line.trim_start();
   if body.starts_with("::") || body.starts_with("##") {
