@@ -3,7 +3,7 @@
 //! and the phrases that change what to do ([`Hint`]). Read once per block by
 //! `facts`; advice reads these fields and never npm's text.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use regex::{Regex, RegexBuilder};
 
@@ -133,10 +133,22 @@ fn hints(text: &str) -> Vec<Hint> {
 }
 
 /// The first capture group of `pattern` in `text`.
-pub(crate) fn after(text: &str, pattern: &str) -> Option<String> {
-  // Patterns are few and used only when npm failed; compiling each on use
-  // keeps them next to the field they fill.
-  let re = Regex::new(pattern).expect("detail regex");
+pub(crate) fn after(text: &str, pattern: &'static str) -> Option<String> {
+  // Patterns are few and used only when npm failed; each is compiled on
+  // first use and kept (next to the field it fills, yet not compiled again
+  // for every block of a long log: that made the parser fuzz test 5x slower).
+  static COMPILED: LazyLock<Mutex<Vec<(&'static str, Regex)>>> = LazyLock::new(Mutex::default);
+  let re = {
+    let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    match compiled.iter().find(|(p, _)| *p == pattern) {
+      Some((_, re)) => re.clone(),
+      None => {
+        let re = Regex::new(pattern).expect("detail regex");
+        compiled.push((pattern, re.clone()));
+        re
+      }
+    }
+  };
   re.captures(text).map(|c| c[1].to_owned())
 }
 

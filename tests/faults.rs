@@ -80,7 +80,7 @@ fn a_saved_log_of_a_100_mb_line_or_a_million_lines_stays_small() {
 }
 
 #[test]
-fn a_live_run_with_a_million_log_lines_stays_small() {
+fn a_live_run_with_a_million_log_lines_and_a_100_mb_line_stays_small() {
   let dir = tempfile::tempdir().unwrap();
   let root = dir.path();
   let lines = root.join("lines");
@@ -93,6 +93,13 @@ fn a_live_run_with_a_million_log_lines_stays_small() {
     )
     .unwrap();
   }
+  // And one error line of 100 MB in npm's log.
+  write!(f, "1000010 error ").unwrap();
+  let chunk = vec![b'x'; 1024 * 1024];
+  for _ in 0..100 {
+    f.write_all(&chunk).unwrap();
+  }
+  writeln!(f).unwrap();
   drop(f);
   fs::write(
     root.join("steps"),
