@@ -278,10 +278,12 @@ fn rank(source: Source) -> u8 {
 }
 
 fn read_layer(source: Source, path: PathBuf, env: &Env) -> Layer {
-  match fs::read_to_string(&path) {
-    Ok(text) => Layer {
+  // npm reads the file as UTF-8 the lossy way, so a stray byte costs one
+  // character, not the file.
+  match fs::read(&path) {
+    Ok(bytes) => Layer {
       source,
-      entries: npmrc::parse(&text, env),
+      entries: npmrc::parse(&String::from_utf8_lossy(&bytes), env),
       path: Some(path),
       exists: true,
     },

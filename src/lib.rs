@@ -11,7 +11,8 @@
 //!    each line to the diagnosis stage.
 //! 5. `line`, `transcript`: read npm's lines (live log, saved output, CI logs) into facts.
 //! 6. `env`, `npmrc`, `npm_flags`, `config`, `command`, `context`: what npm reads and what was
-//!    typed.
+//!    typed (`js`: JavaScript's own `trim()`, `Number()`, `String()`, `JSON.parse()`, which
+//!    npm's reading relies on).
 //! 7. `catalogue`, `signature`, `diagnose`, `advice`: decide causes and the steps that fit.
 //! 8. `redact`, `render`, `report`: say it, without leaking a secret.
 //! 9. `live` (the stage a run feeds) and `offline` (`--npmx-diagnose`, `--npmx-explain`).
@@ -34,6 +35,7 @@ mod env;
 mod error;
 mod evidence;
 mod exit_status;
+mod js;
 mod line;
 mod live;
 mod locate;
@@ -83,7 +85,7 @@ pub mod testing {
       .map(|(key, t)| {
         let shape = serde_json::json!({
           "list": t.list, "boolean": t.boolean, "string": t.string,
-          "number": t.number, "null": t.null, "words": t.words,
+          "number": t.number, "null": t.null, "array": t.array, "words": t.words,
         });
         (key.to_owned(), shape)
       })
@@ -92,6 +94,36 @@ pub mod testing {
       .filter_map(|name| Some((name.to_owned(), shorthand_expansion(name)?.into())))
       .collect();
     serde_json::json!({ "flags": flags, "shorthands": shorthands })
+  }
+
+  /// Every setting one `.npmrc` text makes, as (key, value, line), with
+  /// these environment variables (`tests/npmrc_differential.rs`).
+  pub fn npmrc_entries(text: &str, env_pairs: &[(&str, &str)]) -> Vec<(String, String, usize)> {
+    let lookup = |name: &str| {
+      env_pairs
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| (*v).to_owned())
+    };
+    crate::npmrc::parse_with(text, &lookup)
+      .into_iter()
+      .map(|e| (e.key, e.value, e.line))
+      .collect()
+  }
+
+  /// Whether npm stops with an error on this `.npmrc` text.
+  pub fn npmrc_npm_cannot_read(text: &str) -> bool {
+    crate::npmrc::npm_cannot_read(text)
+  }
+
+  /// The value npm takes for `key` from one `.npmrc` text (the last setting
+  /// of it), with these environment variables.
+  pub fn npmrc_get(text: &str, env_pairs: &[(&str, &str)], key: &str) -> Option<String> {
+    npmrc_entries(text, env_pairs)
+      .into_iter()
+      .rev()
+      .find(|(k, _, _)| k == key)
+      .map(|(_, v, _)| v)
   }
 
   /// The README's cause table, generated from the catalogue (`tests/readme.rs`).

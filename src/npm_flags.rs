@@ -41,10 +41,13 @@
 
 mod table;
 
-/// The shape of one of npm's config types, as nopt's `parse()` sees it: it
-/// never looks at what a type validates, only at whether the type is a list
-/// (`[null, String]`; nopt reads a one-element list as its element) and which
-/// of `Boolean`, `String`, `Number`, `null` and literal words it allows.
+/// The shape of one of npm's config types, as nopt's `parse()` and
+/// `@npmcli/config`'s `parseField()` see it: they never look at what a type
+/// validates, only at whether the type is a list (`[null, String]`; nopt
+/// reads a one-element list as its element) and which of `Boolean`, `String`,
+/// `Number`, `null`, `Array` and literal words it allows. (A `path` counts
+/// as a string to parseField; as npmx does not resolve paths there, that
+/// makes no difference it could see.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Type {
   pub(crate) list: bool,
@@ -52,6 +55,10 @@ pub(crate) struct Type {
   pub(crate) string: bool,
   pub(crate) number: bool,
   pub(crate) null: bool,
+  /// `Array` in the list: the flag may be given many times. nopt's parse()
+  /// only uses this to collect the values; an `.npmrc` value of such a type
+  /// is split at blank lines (see `npmrc`).
+  pub(crate) array: bool,
   /// Literal strings in a list (`"always"` in `["always", Boolean]`).
   pub(crate) words: &'static [&'static str],
 }
@@ -63,6 +70,7 @@ const OTHER: Type = Type {
   string: false,
   number: false,
   null: false,
+  array: false,
   words: &[],
 };
 const BOOLEAN: Type = Type {
@@ -254,7 +262,7 @@ fn value(
     if let (Some(t), Some(next)) = (ty.filter(|t| t.list), next.filter(|n| !n.is_empty())) {
       let fits = t.words.contains(&next)
         || (t.null && next == "null")
-        || (t.number && !dashes_then_more(next, 2..) && js_is_number(next))
+        || (t.number && !dashes_then_more(next, 2..) && crate::js::number(next).is_some())
         // nopt's test is /^-[^-]/: `--x` and `--` are taken, `-x` is not.
         || (t.string && !dashes_then_more(next, 1..=1));
       if fits {
@@ -292,38 +300,6 @@ fn only_dashes(arg: &str) -> bool {
 fn dashes_then_more(arg: &str, count: impl std::ops::RangeBounds<usize>) -> bool {
   let dashes = arg.len() - arg.trim_start_matches('-').len();
   dashes < arg.len() && count.contains(&dashes)
-}
-
-/// JavaScript's `!isNaN(text)`: `Number(text)` is a number (`""`, ` 3 `,
-/// `0x1f`, `1e3`, `-Infinity`), which no Rust parser matches exactly.
-fn js_is_number(text: &str) -> bool {
-  let text = crate::npmrc::js_trim(text);
-  let bytes = text.as_bytes();
-  if bytes.len() > 2 && bytes[0] == b'0' {
-    let radix = match bytes[1] {
-      b'x' | b'X' => Some(16),
-      b'o' | b'O' => Some(8),
-      b'b' | b'B' => Some(2),
-      _ => None,
-    };
-    if let Some(radix) = radix {
-      return text[2..].chars().all(|c| c.is_digit(radix));
-    }
-  }
-  let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-  if unsigned == "Infinity" || text.is_empty() {
-    return true;
-  }
-  let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-  let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
-    Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
-    None => (unsigned, None),
-  };
-  let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-  digits(whole)
-    && digits(fraction)
-    && !(whole.is_empty() && fraction.is_empty())
-    && exponent.is_none_or(|e| !e.is_empty() && digits(e))
 }
 
 #[cfg(test)]
@@ -467,28 +443,6 @@ mod tests {
     assert_eq!(abbreviation("cach"), None);
     assert_eq!(abbreviation("userc"), Some("userconfig"));
     assert_eq!(abbreviation(""), None);
-  }
-
-  #[test]
-  fn javascript_numbers() {
-    for yes in [
-      "",
-      " 3 ",
-      "0x1F",
-      "0b1",
-      "1e3",
-      "-Infinity",
-      ".5",
-      "5.",
-      "+1.5E-3",
-    ] {
-      assert!(js_is_number(yes), "{yes:?}");
-    }
-    for no in [
-      "x", "0x", "-0x1", "1_000", "inf", "NaN", ".", "1e", "e3", "1 2",
-    ] {
-      assert!(!js_is_number(no), "{no:?}");
-    }
   }
 
   #[test]

@@ -89,3 +89,20 @@ fn an_http_npmjs_registry_and_a_proxy_password_are_flagged_and_hidden() {
   assert!(out.contains("https only"), "{out}");
   assert!(!out.contains("hunter2secret"), "{out}");
 }
+
+#[test]
+fn an_inline_comment_is_no_part_of_the_registry() {
+  // What `npm config get` prints for these lines (issue 9, item 5). After
+  // a comment, the quotes no longer end the value, so npm keeps them.
+  let (_, out) = doctor(
+    "registry=https://r.example/ ; mirror\n@acme:registry = \"https://npm.acme.com/\" # scoped\n",
+    "",
+    &[],
+  );
+  assert!(out.contains("  registry = https://r.example/  ("), "{out}");
+  assert!(
+    out.contains("@acme:registry = \"https://npm.acme.com/\"  ("),
+    "{out}"
+  );
+  assert!(!out.contains("mirror") && !out.contains("scoped"), "{out}");
+}

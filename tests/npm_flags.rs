@@ -6,35 +6,17 @@
 use std::{
   collections::BTreeSet,
   io::Write,
-  path::{Path, PathBuf},
+  path::Path,
   process::{Command, Stdio},
 };
 
 use serde_json::Value;
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/npm-flags.js");
+#[path = "support/npm.rs"]
+mod npm;
+use npm::npm_dir;
 
-/// npm's package directory: `NPMX_NPM`'s, else that of the first `npm` on
-/// PATH that resolves into an npm package (skipping npmx's shims).
-fn npm_dir() -> PathBuf {
-  let candidates = std::env::var_os("NPMX_NPM")
-    .map(PathBuf::from)
-    .into_iter()
-    .chain(which::which_all("npm").into_iter().flatten());
-  for npm in candidates {
-    let Ok(real) = std::fs::canonicalize(&npm) else {
-      continue;
-    };
-    let found = real.ancestors().skip(1).take(4).find(|dir| {
-      std::fs::read_to_string(dir.join("package.json"))
-        .is_ok_and(|t| t.contains("\"name\": \"npm\"") || t.contains("\"name\":\"npm\""))
-    });
-    if let Some(dir) = found {
-      return dir.to_owned();
-    }
-  }
-  panic!("no npm found (NPMX_NPM or PATH): these tests need node and npm");
-}
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/npm-flags.js");
 
 /// Runs the support script; `None` when it exits 3 (nopt too old to ask).
 fn script(args: &[&str], dir: &Path, input: Option<&Value>) -> Option<Value> {

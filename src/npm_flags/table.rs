@@ -17,7 +17,7 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("allow-git", Type { words: &["all", "none", "root"], ..LIST }), // npm 11, 12 only
   ("allow-remote", Type { words: &["all", "none", "root"], ..LIST }), // npm 11, 12 only
   ("allow-same-version", BOOLEAN),
-  ("allow-scripts", Type { string: true, ..LIST }), // npm 11, 12 only
+  ("allow-scripts", Type { string: true, array: true, ..LIST }), // npm 11, 12 only
   ("allow-scripts-pending", BOOLEAN), // npm 11, 12 only
   ("allow-scripts-pin", BOOLEAN), // npm 11, 12 only
   ("allow-unused-patches", BOOLEAN), // npm 12 only
@@ -29,7 +29,7 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("bin-links", BOOLEAN),
   ("browser", Type { boolean: true, string: true, null: true, ..LIST }),
   ("bypass-2fa", BOOLEAN), // npm 11, 12 only
-  ("ca", Type { string: true, null: true, ..LIST }),
+  ("ca", Type { string: true, null: true, array: true, ..LIST }),
   ("cache", OTHER),
   ("cache-max", NUMBER),
   ("cache-min", NUMBER),
@@ -37,7 +37,7 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("call", STRING),
   ("cert", Type { string: true, null: true, ..LIST }),
   ("ci-name", Type { string: true, null: true, ..LIST }), // npm 8, 9 only
-  ("cidr", Type { string: true, null: true, ..LIST }),
+  ("cidr", Type { string: true, null: true, array: true, ..LIST }),
   ("color", Type { boolean: true, words: &["always"], ..LIST }),
   ("commit-hooks", BOOLEAN),
   ("cpu", Type { string: true, null: true, ..LIST }), // npm 9, 10, 11, 12 only
@@ -45,7 +45,7 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("depth", Type { number: true, null: true, ..LIST }),
   ("description", BOOLEAN),
   ("dev", BOOLEAN),
-  ("diff", Type { string: true, ..LIST }),
+  ("diff", Type { string: true, array: true, ..LIST }),
   ("diff-dst-prefix", STRING),
   ("diff-ignore-all-space", BOOLEAN),
   ("diff-name-only", BOOLEAN),
@@ -83,7 +83,7 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("ignore-extension", BOOLEAN), // npm 12 only
   ("ignore-patch-failures", BOOLEAN), // npm 12 only
   ("ignore-scripts", BOOLEAN),
-  ("include", Type { words: &["prod", "dev", "optional", "peer"], ..LIST }),
+  ("include", Type { array: true, words: &["prod", "dev", "optional", "peer"], ..LIST }),
   ("include-attestations", BOOLEAN), // npm 11, 12 only
   ("include-staged", BOOLEAN),
   ("include-workspace-root", BOOLEAN),
@@ -120,27 +120,27 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("maxsockets", NUMBER),
   ("message", STRING),
   ("min-release-age", Type { number: true, null: true, ..LIST }), // npm 11, 12 only
-  ("min-release-age-exclude", Type { string: true, ..LIST }), // npm 11, 12 only
+  ("min-release-age-exclude", Type { string: true, array: true, ..LIST }), // npm 11, 12 only
   ("name", Type { string: true, null: true, ..LIST }), // npm 11, 12 only
   ("node-gyp", OTHER), // npm 11, 12 only
   ("node-options", Type { string: true, null: true, ..LIST }),
   ("node-version", OTHER), // npm 8 only
-  ("noproxy", Type { string: true, ..LIST }),
+  ("noproxy", Type { string: true, array: true, ..LIST }),
   ("npm-version", OTHER), // npm 8 only
   ("offline", BOOLEAN),
-  ("omit", Type { words: &["dev", "optional", "peer"], ..LIST }),
+  ("omit", Type { array: true, words: &["dev", "optional", "peer"], ..LIST }),
   ("omit-lockfile-registry-resolved", BOOLEAN),
   ("only", Type { null: true, words: &["prod", "production"], ..LIST }),
   ("optional", Type { boolean: true, null: true, ..LIST }),
-  ("orgs", Type { string: true, null: true, ..LIST }), // npm 11, 12 only
+  ("orgs", Type { string: true, null: true, array: true, ..LIST }), // npm 11, 12 only
   ("orgs-permission", Type { null: true, words: &["read-only", "read-write", "no-access"], ..LIST }), // npm 11, 12 only
   ("os", Type { string: true, null: true, ..LIST }), // npm 9, 10, 11, 12 only
   ("otp", Type { string: true, null: true, ..LIST }),
   ("pack-destination", STRING),
-  ("package", Type { string: true, ..LIST }),
+  ("package", Type { string: true, array: true, ..LIST }),
   ("package-lock", BOOLEAN),
   ("package-lock-only", BOOLEAN),
-  ("packages", Type { string: true, null: true, ..LIST }), // npm 11, 12 only
+  ("packages", Type { string: true, null: true, array: true, ..LIST }), // npm 11, 12 only
   ("packages-all", BOOLEAN), // npm 11, 12 only
   ("packages-and-scopes-permission", Type { null: true, words: &["read-only", "read-write", "no-access", "read-write-stage-only"], ..LIST }), // npm 11, 12 only
   ("parseable", BOOLEAN),
@@ -171,7 +171,7 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("sbom-format", Type { words: &["cyclonedx", "spdx"], ..LIST }), // npm 9, 10, 11, 12 only
   ("sbom-type", Type { words: &["library", "application", "framework"], ..LIST }), // npm 9, 10, 11, 12 only
   ("scope", STRING),
-  ("scopes", Type { string: true, null: true, ..LIST }), // npm 11, 12 only
+  ("scopes", Type { string: true, null: true, array: true, ..LIST }), // npm 11, 12 only
   ("script-shell", Type { string: true, null: true, ..LIST }),
   ("searchexclude", STRING),
   ("searchlimit", NUMBER),
@@ -203,7 +203,7 @@ pub(super) const FLAGS: &[(&str, Type)] = &[
   ("versions", BOOLEAN),
   ("viewer", STRING),
   ("which", Type { number: true, null: true, ..LIST }),
-  ("workspace", Type { string: true, ..LIST }),
+  ("workspace", Type { string: true, array: true, ..LIST }),
   ("workspaces", Type { boolean: true, null: true, ..LIST }),
   ("workspaces-update", BOOLEAN),
   ("yes", Type { boolean: true, null: true, ..LIST }),

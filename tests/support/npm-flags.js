@@ -27,10 +27,10 @@ function load (root) {
   return { version, definitions, shorthands }
 }
 
-// The shape of a type, as nopt's parse() looks at it (nopt-lib.js, parse):
-// whether it is a list (nopt reads `[X]` as `X`), and which of Boolean,
-// String, Number, null and literal words it allows. What a type validates
-// never matters there. src/npm_flags.rs has the same fields.
+// The shape of a type, as nopt's parse() and @npmcli/config's parseField()
+// look at it: whether it is a list (nopt reads `[X]` as `X`), and which of
+// Boolean, String, Number, null, Array and literal words it allows. What a
+// type validates never matters there. src/npm_flags.rs has the same fields.
 function shape (type) {
   const t = Array.isArray(type) && type.length === 1 ? type[0] : type
   const list = Array.isArray(t)
@@ -41,6 +41,7 @@ function shape (type) {
     string: has(String),
     number: has(Number),
     null: has(null),
+    array: has(Array),
     words: list ? t.filter((x) => typeof x === 'string') : [],
   }
 }
@@ -48,13 +49,13 @@ function shape (type) {
 // The same shape as Rust, using the constants of src/npm_flags.rs.
 function rust (s) {
   if (!s.list) {
-    if (s.null) {
-      throw new Error('a type of null alone is not modelled')
+    if (s.null || s.array) {
+      throw new Error('a type of null or Array alone is not modelled')
     }
     return s.boolean ? 'BOOLEAN' : s.string ? 'STRING' : s.number ? 'NUMBER' : 'OTHER'
   }
   const fields = []
-  for (const f of ['boolean', 'string', 'number', 'null']) {
+  for (const f of ['boolean', 'string', 'number', 'null', 'array']) {
     if (s[f]) {
       fields.push(`${f}: true`)
     }
@@ -84,6 +85,7 @@ function typeOf (s, typeDefs) {
     ...(s.boolean ? [Boolean] : []),
     ...(s.string ? [String] : []),
     ...(s.number ? [Number] : []),
+    ...(s.array ? [Array] : []),
     ...other,
   ]
 }
