@@ -104,19 +104,19 @@ pub(crate) enum Value {
 }
 
 impl Value {
-  /// `JSON.parse(text)`, or `None` where it throws.
+  /// `JSON.parse(text)`, or `None` where it throws. Hand-written rather
+  /// than serde_json, which differs from JavaScript at the edges a config
+  /// file reaches: `1e400` is `Infinity` to JavaScript and an error to
+  /// serde_json, and a lone surrogate (`"\ud800"`) is a string to
+  /// JavaScript (npm prints it as U+FFFD, as it is here) and an error to
+  /// serde_json.
   pub(crate) fn from_json(text: &str) -> Option<Value> {
-    fn convert(v: serde_json::Value) -> Value {
-      match v {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
-        serde_json::Value::String(s) => Value::String(s),
-        serde_json::Value::Array(a) => Value::Array(a.into_iter().map(convert).collect()),
-        serde_json::Value::Object(_) => Value::Object,
-      }
-    }
-    serde_json::from_str(text).ok().map(convert)
+    let mut json = Json {
+      chars: text.chars().peekable(),
+    };
+    let value = json.value(0)?;
+    json.space();
+    json.chars.peek().is_none().then_some(value)
   }
 
   /// `String(value)`, which is what `npm config get` prints: a list is its
@@ -148,6 +148,185 @@ impl Value {
       Value::Number(n) => *n != 0.0 && !n.is_nan(),
       Value::String(s) => !s.is_empty(),
       Value::Array(_) | Value::Object => true,
+    }
+  }
+}
+
+/// A JSON reader with `JSON.parse`'s grammar: no comments, no trailing
+/// commas, whitespace is space, tab, CR and LF.
+struct Json<'a> {
+  chars: std::iter::Peekable<std::str::Chars<'a>>,
+}
+
+impl Json<'_> {
+  /// Deeper than this is taken for an error (JavaScript's own limit is
+  /// its stack), so that no file can overflow npmx's.
+  const MAX_DEPTH: usize = 512;
+
+  fn space(&mut self) {
+    while self
+      .chars
+      .next_if(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+      .is_some()
+    {}
+  }
+
+  fn eat(&mut self, word: &str) -> Option<()> {
+    word
+      .chars()
+      .all(|w| self.chars.next() == Some(w))
+      .then_some(())
+  }
+
+  fn value(&mut self, depth: usize) -> Option<Value> {
+    if depth > Self::MAX_DEPTH {
+      return None;
+    }
+    self.space();
+    match *self.chars.peek()? {
+      'n' => self.eat("null").map(|()| Value::Null),
+      't' => self.eat("true").map(|()| Value::Bool(true)),
+      'f' => self.eat("false").map(|()| Value::Bool(false)),
+      '"' => self.string().map(Value::String),
+      '[' => {
+        self.chars.next();
+        let mut items = Vec::new();
+        self.space();
+        if self.chars.next_if_eq(&']').is_some() {
+          return Some(Value::Array(items));
+        }
+        loop {
+          items.push(self.value(depth + 1)?);
+          self.space();
+          match self.chars.next()? {
+            ',' => {}
+            ']' => return Some(Value::Array(items)),
+            _ => return None,
+          }
+        }
+      }
+      '{' => {
+        self.chars.next();
+        self.space();
+        if self.chars.next_if_eq(&'}').is_some() {
+          return Some(Value::Object);
+        }
+        loop {
+          self.space();
+          self.string()?;
+          self.space();
+          self.eat(":")?;
+          self.value(depth + 1)?;
+          self.space();
+          match self.chars.next()? {
+            ',' => {}
+            '}' => return Some(Value::Object),
+            _ => return None,
+          }
+        }
+      }
+      _ => self.number(),
+    }
+  }
+
+  /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, read as JavaScript
+  /// reads it (beyond the largest double is Infinity, as in Rust).
+  fn number(&mut self) -> Option<Value> {
+    let mut text = String::new();
+    let digits = |json: &mut Self, text: &mut String| {
+      let start = text.len();
+      while let Some(d) = json.chars.next_if(char::is_ascii_digit) {
+        text.push(d);
+      }
+      text.len() > start
+    };
+    if let Some(minus) = self.chars.next_if_eq(&'-') {
+      text.push(minus);
+    }
+    if let Some(zero) = self.chars.next_if_eq(&'0') {
+      text.push(zero);
+    } else if !digits(self, &mut text) {
+      return None;
+    }
+    if let Some(dot) = self.chars.next_if_eq(&'.') {
+      text.push(dot);
+      if !digits(self, &mut text) {
+        return None;
+      }
+    }
+    if let Some(e) = self.chars.next_if(|c| matches!(c, 'e' | 'E')) {
+      text.push(e);
+      if let Some(sign) = self.chars.next_if(|c| matches!(c, '+' | '-')) {
+        text.push(sign);
+      }
+      if !digits(self, &mut text) {
+        return None;
+      }
+    }
+    text.parse().ok().map(Value::Number)
+  }
+
+  /// A JSON string; a `\u` escape that is half of a surrogate pair with no
+  /// other half becomes U+FFFD.
+  fn string(&mut self) -> Option<String> {
+    self.eat("\"")?;
+    let mut out = String::new();
+    // A high surrogate waiting for its low half.
+    let mut high: Option<u32> = None;
+    loop {
+      let c = self.chars.next()?;
+      let unit = match c {
+        '\\' => match self.chars.next()? {
+          'u' => {
+            let mut unit = 0;
+            for _ in 0..4 {
+              unit = unit * 16 + self.chars.next()?.to_digit(16)?;
+            }
+            Some(unit)
+          }
+          e => {
+            out.extend(high.take().map(|_| '\u{fffd}'));
+            out.push(match e {
+              '"' => '"',
+              '\\' => '\\',
+              '/' => '/',
+              'b' => '\u{8}',
+              'f' => '\u{c}',
+              'n' => '\n',
+              'r' => '\r',
+              't' => '\t',
+              _ => return None,
+            });
+            continue;
+          }
+        },
+        '"' => {
+          out.extend(high.take().map(|_| '\u{fffd}'));
+          return Some(out);
+        }
+        // Control characters must be escaped.
+        c if c < ' ' => return None,
+        c => {
+          out.extend(high.take().map(|_| '\u{fffd}'));
+          out.push(c);
+          continue;
+        }
+      };
+      let Some(unit) = unit else { continue };
+      match (high.take(), unit) {
+        (Some(h), 0xDC00..=0xDFFF) => {
+          let code = 0x10000 + ((h - 0xD800) << 10) + (unit - 0xDC00);
+          out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+        }
+        (h, 0xD800..=0xDBFF) => {
+          out.extend(h.map(|_| '\u{fffd}'));
+          high = Some(unit);
+        }
+        (h, _) => {
+          out.extend(h.map(|_| '\u{fffd}'));
+          out.push(char::from_u32(unit).unwrap_or('\u{fffd}'));
+        }
+      }
     }
   }
 }
@@ -212,6 +391,56 @@ mod tests {
     let v = Value::from_json(r#"[1, "a", null, [true, 2.5], {"b": 1}]"#).unwrap();
     assert_eq!(v.text(), "1,a,,true,2.5,[object Object]");
     assert_eq!(Value::from_json("'x'"), None);
+  }
+
+  #[test]
+  fn json_like_javascript() {
+    let text = |json: &str| Value::from_json(json).map(|v| v.text());
+    assert_eq!(text("1e400").as_deref(), Some("Infinity"));
+    assert_eq!(
+      text("[-1e400, 0.1, -0]").as_deref(),
+      Some("-Infinity,0.1,0")
+    );
+    assert_eq!(text(r#""a\ud800b""#).as_deref(), Some("a\u{fffd}b"));
+    assert_eq!(
+      text(r#""\ud83d\ude00\udc00""#).as_deref(),
+      Some("😀\u{fffd}")
+    );
+    assert_eq!(text(r#""\ud83d\n""#).as_deref(), Some("\u{fffd}\n"));
+    assert_eq!(
+      text(r#"" \"\\\/\b\f\n\r\t\u0041""#).as_deref(),
+      Some(" \"\\/\u{8}\u{c}\n\r\tA")
+    );
+    assert_eq!(
+      text(" {\"a\": [1, {}]} ").as_deref(),
+      Some("[object Object]")
+    );
+    assert_eq!(text("[]").as_deref(), Some(""));
+    for bad in [
+      "",
+      "01",
+      "1.",
+      ".5",
+      "+1",
+      "1e",
+      "[1,]",
+      "{\"a\":1,}",
+      "\"\t\"",
+      "\"\\x\"",
+      "\"\\u12\"",
+      "nul",
+      "true false",
+      "\u{a0}1",
+      "'x'",
+      "[1",
+      "{1:2}",
+      "NaN",
+      "Infinity",
+    ] {
+      assert_eq!(Value::from_json(bad), None, "{bad:?}");
+    }
+    let deep = "[".repeat(100_000);
+    assert_eq!(Value::from_json(&deep), None);
     assert!(!Value::String(String::new()).truthy());
     assert!(Value::Array(vec![]).truthy());
   }

@@ -12,7 +12,8 @@
 //! 5. `line`, `transcript`, `facts`, `shape`: read npm's lines (live log, saved output, CI
 //!    logs) once, into typed facts.
 //! 6. `env`, `npmrc`, `npm_flags`, `config`, `command`, `context`, `ci`, `product`, `url`: what npm reads,
-//!    what was typed, where it runs.
+//!    what was typed, where it runs (`js`: JavaScript's own `trim()`, `Number()`, `String()`,
+//!    `JSON.parse()`, which npm's reading relies on).
 //! 7. `causes` (one file per family, one entry per cause), `situation`, `diagnose`, `advice`:
 //!    decide causes and the steps that fit.
 //! 8. `redact`, `output`, `render`, `report`, `annotate`: say it, through one type that
@@ -127,6 +128,11 @@ pub mod testing {
       .into_iter()
       .map(|e| (e.key, e.value, e.line))
       .collect()
+  }
+
+  /// Whether npm stops with an error on this `.npmrc` text.
+  pub fn npmrc_npm_cannot_read(text: &str) -> bool {
+    crate::npmrc::npm_cannot_read(text)
   }
 
   /// The value npm takes for `key` from one `.npmrc` text (the last setting

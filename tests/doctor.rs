@@ -112,3 +112,20 @@ fn a_cloned_repository_s_npmrc_cannot_write_to_the_terminal() {
   );
   assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
 }
+
+#[test]
+fn an_inline_comment_is_no_part_of_the_registry() {
+  // What `npm config get` prints for these lines (issue 9, item 5). After
+  // a comment, the quotes no longer end the value, so npm keeps them.
+  let (_, out) = doctor(
+    "registry=https://r.example/ ; mirror\n@acme:registry = \"https://npm.acme.com/\" # scoped\n",
+    "",
+    &[],
+  );
+  assert!(out.contains("  registry = https://r.example/  ("), "{out}");
+  assert!(
+    out.contains("@acme:registry = \"https://npm.acme.com/\"  ("),
+    "{out}"
+  );
+  assert!(!out.contains("mirror") && !out.contains("scoped"), "{out}");
+}

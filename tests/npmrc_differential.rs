@@ -20,7 +20,16 @@
 //! secrets out instead, so those are compared through a per-host key npm
 //! shows (`//r.example/:always-auth`): npm reads every per-host key the same
 //! way, whatever its last part. (A top-level `_authToken` would also make
-//! npm stop with ERR_INVALID_AUTH.)
+//! npm stop with ERR_INVALID_AUTH.) Two more things keep the oracle honest:
+//! `list --json` prints a config with a key `0` as a JSON array, so the
+//! generator writes `0` only inside sections (and the test stops if npm
+//! prints an array); and one `npm config get k1 k2 …` over a file of
+//! one-line values checks that its output is the `String()` compared here.
+//!
+//! Where npm stops because `ini` throws on a file ("Exit prior to config
+//! file resolving"), npmx must say that npm cannot read it, and the other
+//! way round. `NPMX_NPMRC_FILES` and `NPMX_NPMRC_SEED` run more files or
+//! other ones (the default, 40 files, takes about 10 s).
 
 use std::{
   collections::{BTreeMap, BTreeSet},
@@ -43,7 +52,19 @@ const VARS: &[(&str, &str)] = &[
   ("NPMX_T_ONE", "1"),
 ];
 
-const FILES: usize = 40;
+/// How many files, and the generator's seed: 40 and a fixed one, unless
+/// `NPMX_NPMRC_FILES` and `NPMX_NPMRC_SEED` say otherwise (to hunt for more
+/// differences, at about 0.2 s a file).
+fn files_and_seed() -> (usize, u64) {
+  let var = |name| std::env::var(name).ok();
+  (
+    var("NPMX_NPMRC_FILES").map_or(40, |n| n.parse().expect("NPMX_NPMRC_FILES")),
+    // xorshift stays at 0 from 0.
+    var("NPMX_NPMRC_SEED").map_or(0x6e706d7263, |s| {
+      s.parse::<u64>().expect("NPMX_NPMRC_SEED").max(1)
+    }),
+  )
+}
 
 #[test]
 fn npmx_reads_npmrc_files_as_npm_does() {
@@ -61,8 +82,9 @@ fn npmx_reads_npmrc_files_as_npm_does() {
   // npm refuses one file as both user and global config.
   std::fs::write(tmp.path().join("empty-user"), "").unwrap();
 
-  let mut rng = Rng(0x6e706d7263);
-  let files: Vec<String> = (0..FILES)
+  let (count, seed) = files_and_seed();
+  let mut rng = Rng(seed);
+  let files: Vec<String> = (0..count)
     .map(|i| match HAND_WRITTEN.get(i) {
       Some(text) => text.to_string(),
       None => generate(&mut rng, major),
@@ -77,7 +99,8 @@ fn npmx_reads_npmrc_files_as_npm_does() {
     .map(|text| npmx::testing::npmrc_entries(text, &env_pairs))
     .collect();
 
-  let run = |file: &Path| -> String {
+  // npm's output, or `None` where npm stops because it cannot read the file.
+  let run = |file: &Path, args: &[&str]| -> Option<String> {
     let out = Command::new(&node)
       .arg(dir.join("bin/npm-cli.js"))
       .args(["--userconfig".as_ref(), file.as_os_str()])
@@ -86,17 +109,26 @@ fn npmx_reads_npmrc_files_as_npm_does() {
         tmp.path().join("empty").as_os_str(),
       ])
       .args(["--cache".as_ref(), tmp.path().join("cache").as_os_str()])
-      .args(["config", "list", "--json"])
+      .args(args)
       .current_dir(&work)
       .env_clear()
       .env(
         "PATH",
         format!("{}:/usr/bin:/bin", node.parent().unwrap().display()),
       )
+      // The one npm_config_ variable: no request to the registry for npm's
+      // latest version (slow, and here a TLS error). Every run has it,
+      // the empty file's too, so it compares as a default.
       .env("npm_config_update_notifier", "false")
       .envs(env.iter().map(|(k, v)| (k, v)))
       .output()
       .unwrap();
+    // What npm says when `ini` throws on the file.
+    if !out.status.success()
+      && String::from_utf8_lossy(&out.stderr).contains("Exit prior to config file resolving")
+    {
+      return None;
+    }
     assert!(
       out.status.success(),
       "npm config list failed ({}) on {}:\n{}{}\n--- the file ---\n{}",
@@ -108,10 +140,11 @@ fn npmx_reads_npmrc_files_as_npm_does() {
         .unwrap_or_default()
         .escape_debug()
     );
-    String::from_utf8(out.stdout).unwrap()
+    Some(String::from_utf8(out.stdout).unwrap())
   };
+  let list = ["config", "list", "--json"];
 
-  let paths: Vec<_> = (0..FILES)
+  let paths: Vec<_> = (0..count)
     .map(|i| tmp.path().join(format!("npmrc-{i}")))
     .collect();
   for (path, text) in paths.iter().zip(&files) {
@@ -119,14 +152,14 @@ fn npmx_reads_npmrc_files_as_npm_does() {
   }
   // Two at a time: this machine has two cores and other work. The last run
   // is npm's defaults, with an empty file.
-  let mut outputs: Vec<(usize, String)> = std::thread::scope(|s| {
+  let mut outputs: Vec<(usize, Option<String>)> = std::thread::scope(|s| {
     let workers: Vec<_> = (0..2)
       .map(|w| {
         let (run, paths) = (&run, &paths);
         s.spawn(move || {
-          (w..FILES)
+          (w..count)
             .step_by(2)
-            .map(|i| (i, run(&paths[i])))
+            .map(|i| (i, run(&paths[i], &list)))
             .collect::<Vec<_>>()
         })
       })
@@ -137,7 +170,25 @@ fn npmx_reads_npmrc_files_as_npm_does() {
       .collect()
   });
   outputs.sort();
-  outputs.push((FILES, run(&tmp.path().join("empty-user"))));
+  // Where npm stops, npmx must know it does, and there is nothing to compare.
+  let mut refused = 0;
+  for (i, output) in &outputs {
+    let npmx_says = npmx::testing::npmrc_npm_cannot_read(&files[*i]);
+    assert_eq!(
+      output.is_none(),
+      npmx_says,
+      "npm {} file {i}, npmx thinks it {}:\n{}",
+      if output.is_none() { "refuses" } else { "reads" },
+      if npmx_says { "refuses" } else { "reads" },
+      files[*i]
+    );
+    refused += usize::from(npmx_says);
+  }
+  let outputs: Vec<(usize, String)> = outputs
+    .into_iter()
+    .filter_map(|(i, o)| Some((i, o?)))
+    .chain([(count, run(&tmp.path().join("empty-user"), &list).unwrap())])
+    .collect();
   let mut npm_says = as_text(&node, outputs.iter().map(|(_, o)| o.as_str()));
   let defaults = npm_says.pop().unwrap();
 
@@ -149,7 +200,8 @@ fn npmx_reads_npmrc_files_as_npm_does() {
     ))
   };
   let mut compared = 0;
-  for (i, theirs) in npm_says.iter().enumerate() {
+  for ((i, _), theirs) in outputs.iter().zip(&npm_says) {
+    let i = *i;
     let mine: BTreeMap<&str, &str> = ours[i]
       .iter()
       .map(|(k, v, _)| (k.as_str(), v.as_str()))
@@ -167,27 +219,80 @@ fn npmx_reads_npmrc_files_as_npm_does() {
         (Some(Some(t)), Some(m)) if t == m => compared += 1,
         // Not set by this file: npm's default shows.
         (Some(t), None) if defaults.get(key) == Some(t) => {}
-        // An object: a section (which npmx keeps no entry for), or a value
-        // written as single-quoted JSON `'{…}'`.
-        (Some(None), None | Some(&"[object Object]")) => {}
+        // An object: a section, or a value written as single-quoted JSON
+        // `'{…}'`.
+        (Some(None), Some(&"[object Object]")) => compared += 1,
         // npm leaves out secrets, and `undefined` (JSON has none).
         (None, Some(m)) if !shown(key) || *m == "undefined" => {}
         (t, m) => problem(i, key, &format!("{t:?}"), &format!("{m:?}")),
       }
     }
   }
-  // The generator must keep writing files that set things.
+  eprintln!("{compared} values compared, {refused} files npm refuses");
+  // The generator must keep writing files that set things, and mostly
+  // files npm reads.
   assert!(
-    compared > 10 * FILES,
+    compared > 10 * count,
     "only {compared} values set and compared"
   );
+  assert!(
+    refused < count / 5,
+    "npm refuses {refused} of {count} files"
+  );
+  assert!(refused > 0, "no file tries npm's errors");
   assert!(
     problems.is_empty(),
     "{} values differ, e.g.:\n{}",
     problems.len(),
     problems[..problems.len().min(5)].join("\n")
   );
+
+  // And through `npm config get`, the command people type, for the cases
+  // that matter most (a file of one-line values, so its `key=value` lines
+  // can be split).
+  let get_file = tmp.path().join("npmrc-get");
+  std::fs::write(&get_file, GET_FILE).unwrap();
+  let keys = [
+    "registry",
+    "@acme:registry",
+    "//r.example/:always-auth",
+    "tag",
+    "preid",
+    "fetch-retries",
+    "strict-ssl",
+    "noproxy",
+    "k1",
+    "k2",
+    "k3",
+  ];
+  let args: Vec<&str> = ["config", "get"].into_iter().chain(keys).collect();
+  let printed = run(&get_file, &args).expect("npm reads GET_FILE");
+  let printed: Vec<_> = printed.lines().collect();
+  assert_eq!(printed.len(), keys.len(), "{printed:?}");
+  for (key, line) in keys.iter().zip(printed) {
+    let theirs = line
+      .strip_prefix(&format!("{key}="))
+      .unwrap_or_else(|| panic!("npm config get printed {line:?} for {key}"));
+    let mine = npmx::testing::npmrc_get(GET_FILE, &env_pairs, key);
+    assert_eq!(mine.as_deref(), Some(theirs), "npm config get {key}");
+  }
 }
+
+/// For `npm config get`: every value fits on one line.
+const GET_FILE: &str = r#"registry=https://r.example/ ; mirror
+@acme:registry = "https://npm.acme.com/" # scoped
+//r.example/:always-auth=${NPMX_T_SET}
+tag='a ; b'
+preid=a\;b\#c\d
+fetch-retries=" 03 "
+strict-ssl=
+noproxy[]=a
+noproxy[]= ${NPMX_T_SPACE} ;  expanded after trimming
+k1=first
+k2=x${NPMX_T_UNSET?}y\${NPMX_T_SET}${NPMX_T_UNSET}
+${NPMX_T_KEY}=from a variable
+k3="${NPMX_T_SEMI}" ; the value's own ; stays
+"#;
 
 /// Each `npm config list --json` output as key → `String(value)`, computed
 /// by node itself; `None` for an object.
@@ -197,6 +302,7 @@ fn as_text<'a>(
 ) -> Vec<BTreeMap<String, Option<String>>> {
   let script = "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
     const text = (v) => v !== null && typeof v === 'object' && !Array.isArray(v) ? null : String(v);
+    if (input.some((o) => Array.isArray(JSON.parse(o)))) process.exit(3);
     process.stdout.write(JSON.stringify(input.map((o) =>
       Object.fromEntries(Object.entries(JSON.parse(o)).map(([k, v]) => [k, text(v)])))));";
   let input = serde_json::to_string(&outputs.collect::<Vec<_>>()).unwrap();
@@ -214,6 +320,10 @@ fn as_text<'a>(
     .write_all(input.as_bytes())
     .unwrap();
   let out = child.wait_with_output().unwrap();
+  assert!(
+    out.status.code() != Some(3),
+    "npm config list --json printed an array: a file sets the key `0`"
+  );
   assert!(out.status.success(), "node could not read npm's output");
   serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -228,6 +338,14 @@ const HAND_WRITTEN: &[&str] = &[
   // Integer-like keys come first: the `${NPMX_T_ONE}` line is read after `1`.
   "${NPMX_T_ONE}=from-var\n1=literal\nk1=${NPMX_T_KEY}\n${NPMX_T_KEY}=later\n",
   "k1[]=a\nk1=b\nk1[]=c\nnoproxy=\"a\\n\\nb\"\nnoproxy[]=c\nk2='[1,[2,null]]'\n",
+  // `null` (and a JSON object) under a dotted name moves under its first
+  // part, as a section would; `a\.b` moves to `a.b`.
+  "a.b=null\nk1.x='{}'\nk2\\.y=null\nk3=x\nk1=1\n",
+  // A section named after a list writes its lines into the list.
+  "k1[]=a\nk1[]=b\nk1[]=c\n[k1]\nlength=2\n5[]=x\n0[]=y\n0=w\nname=z\n[k1.3]\n[k1.1.0]\n",
+  "noproxy[]=a\nnoproxy[]=b\n[noproxy]\n2=${NPMX_T_SET}\nlength[]=4\n",
+  // npm stops: "Cannot set properties of null".
+  "k1=null\n[k1.b]\n",
 ];
 
 /// Keys npm shows: not what it counts as a secret (its `isProtected`).
@@ -283,12 +401,16 @@ fn generate(rng: &mut Rng, major: u32) -> String {
     "1",
     "02",
     "a.b",
+    "2",
+    "a",
+    "k1.1",
   ]
   .into_iter()
   .collect();
-  // `omit` only as a list: npm itself crashes on a plain `omit=true`
-  // ("boolean true is not iterable").
-  let list_keys = ["k1", "k2", "noproxy", "omit", "tag"];
+  // Not `omit` or `include`: npm rewrites them once it has read every file
+  // (without repeats, `omit` without what `include` has), which is npm
+  // applying its settings, not reading them. `cidr` is another list type.
+  let list_keys = ["k1", "k2", "noproxy", "cidr", "tag"];
   let values: Vec<&str> = [
     "abc",
     "a b",
@@ -374,6 +496,10 @@ fn generate(rng: &mut Rng, major: u32) -> String {
     "[a\\.b]",
     "[__proto__]",
     "[1]",
+    "[k1.1]",
+    "[noproxy]",
+    "[a.b.c]",
+    "[a]",
   ]
   .into_iter()
   .filter(ok)
@@ -387,15 +513,27 @@ fn generate(rng: &mut Rng, major: u32) -> String {
   if rng.below(4) == 0 {
     text.push('\u{feff}');
   }
+  let mut in_section = false;
   for n in 0..count {
     let ws = |rng: &mut Rng| spaces[rng.below(spaces.len())];
+    // `0` and `length` only in sections, where they write into a list. At
+    // the top, npm reads them fine, but a config with a key `0` makes
+    // `npm config list --json` print a JSON array of the index keys alone
+    // (its JSON output merges objects with keys 0, 1, … into an array).
+    let key = |rng: &mut Rng| match rng.below(10) {
+      0 if in_section => ["0", "length"][rng.below(2)],
+      _ => keys[rng.below(keys.len())],
+    };
     let line = if with_sections && n > count * 2 / 3 && rng.below(4) == 0 {
-      headers[rng.below(headers.len())].to_owned()
+      let header = headers[rng.below(headers.len())];
+      // (Indented, it is no header.)
+      in_section |= header.starts_with('[');
+      header.to_owned()
     } else {
       match rng.below(24) {
         0 => ["; c", "# c", "  ; indented", "\t# tab", ";", "#k1=v"][rng.below(6)].to_owned(),
         1 if major >= 9 => ["", "   ", "\t"][rng.below(3)].to_owned(),
-        2 => keys[rng.below(keys.len())].to_owned(),
+        2 => key(rng).to_owned(),
         3 => "=orphan".to_owned(),
         4..=7 => format!(
           "{}{}[]{}={}{}{}",
@@ -409,7 +547,7 @@ fn generate(rng: &mut Rng, major: u32) -> String {
         _ => format!(
           "{}{}{}={}{}{}{}",
           ws(rng),
-          keys[rng.below(keys.len())],
+          key(rng),
           ws(rng),
           ws(rng),
           values[rng.below(values.len())],
