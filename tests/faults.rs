@@ -101,29 +101,7 @@ fn a_live_run_with_a_million_log_lines_and_a_100_mb_line_stays_small() {
   }
   writeln!(f).unwrap();
   drop(f);
-  fs::write(
-    root.join("steps"),
-    format!(
-      "append {}\nlog error code E403\nlog error 403 Forbidden - GET https://registry.npmjs.org/left-pad\nexit 1\n",
-      lines.display()
-    ),
-  )
-  .unwrap();
-  fs::create_dir_all(root.join("home")).unwrap();
-  let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/script-npm");
-  let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
-  cmd
-    .args([
-      "install",
-      &format!("--cache={}", root.join("cache").display()),
-    ])
-    .current_dir(root)
-    .env_clear()
-    .env("PATH", "/usr/bin:/bin")
-    .env("HOME", root.join("home"))
-    .env("NPMX_NPM", &script)
-    .env("SCRIPT_NPM", root.join("steps"))
-    .env("SCRIPT_LOGS", root.join("cache/_logs"));
+  let cmd = scripted(root, &format!("append {}\n{E403}exit 1\n", lines.display()));
   let (code, kib) = peak(cmd);
   assert_eq!(code, 1);
   assert!(kib <= LIMIT_KIB, "peak {kib} KiB");
