@@ -140,17 +140,29 @@ impl Notices {
       .last_line
       .is_some_and(|t| now.duration_since(t) >= self.stall);
     if !self.stall_told && quiet {
-      if let Some((_, what, since)) = self.in_flight.first() {
+      if let Some((_, what, since)) = self.waiting_on() {
+        let notice = stall_notice(what, now.duration_since(*since));
         self.stall_told = true;
-        return Some(stall_notice(what, now.duration_since(*since)));
+        return Some(notice);
       }
     }
     None
   }
 
+  /// The oldest request in flight, named by its URL where npm logged one
+  /// (npm 11 logs the spec, then the URL, for the same package).
+  fn waiting_on(&self) -> Option<&(String, String, Instant)> {
+    let first = self.in_flight.first()?;
+    let with_url = self
+      .in_flight
+      .iter()
+      .find(|(name, what, _)| *name == first.0 && url::host_of(what).is_some());
+    Some(with_url.unwrap_or(first))
+  }
+
   /// npm was stopped by a signal: what it was waiting on, if anything.
   pub(crate) fn stopped(&self, signal: &str, now: Instant) -> Option<String> {
-    let (_, what, since) = self.in_flight.first()?;
+    let (_, what, since) = self.waiting_on()?;
     let waited = now.duration_since(*since);
     Some(format!(
       "npm was stopped ({signal}) after waiting {} for {}: no answer came. {}",

@@ -865,8 +865,59 @@ fn a_hung_request_and_a_stopped_run_are_told_with_the_real_npm() {
     })
     .collect();
   meta["argv"] = Value::from(argv);
-  let prepared = prepare("net-timeout", &meta);
-  let mut cmd = command(&prepared, &meta);
+  let (stderr, status) = stalled_then_stopped(&meta);
+  assert!(
+    stderr.contains("npmx: npm has been waiting") && stderr.contains("with no progress"),
+    "no stall notice:\n{stderr}"
+  );
+  assert!(
+    stderr.contains("npmx: npm was stopped (SIGTERM) after waiting"),
+    "no word on the stop:\n{stderr}"
+  );
+  assert!(
+    status.signal() == Some(libc::SIGTERM) || status.code() == Some(143),
+    "{status:?}"
+  );
+}
+
+/// A registry that answers 503 once and then recovers: the real npm rides it
+/// out by retrying, npmx says it is retrying while it does, and says nothing
+/// more, because npm succeeded.
+#[test]
+fn a_registry_outage_npm_rides_out_gets_the_retry_notice_and_nothing_more() {
+  let mut meta = fixture_meta("http-503");
+  meta["argv"] = Value::from(
+    [
+      "install",
+      "e2e-tls-ok",
+      "--registry=http://127.0.0.1:5009/",
+      "--fetch-retries=2",
+      "--fetch-retry-mintimeout=2500",
+      "--fetch-retry-maxtimeout=2500",
+      "--userconfig=/tmp/npmx-e2e/home/.npmrc",
+      "--globalconfig=/tmp/npmx-e2e/global/npmrc",
+      "--cache=/tmp/npmx-e2e/cache",
+      "--update-notifier=false",
+    ]
+    .map(Value::from)
+    .to_vec(),
+  );
+  let prepared = prepare("http-503", &meta);
+  let ran = run(command(&prepared, &meta));
+  assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+  assert!(
+    ran.stderr.contains("failed with 503 (attempt 1)"),
+    "no retry notice:\n{}",
+    ran.stderr
+  );
+  assert_eq!(ran.stderr.matches("npmx:").count(), 1, "{}", ran.stderr);
+}
+
+/// Runs npmx live with a 2 s stall threshold, stops it with SIGTERM after
+/// 6 s, and returns its stderr and how it ended.
+fn stalled_then_stopped(meta: &Value) -> (String, std::process::ExitStatus) {
+  let prepared = prepare("net-timeout", meta);
+  let mut cmd = command(&prepared, meta);
   let mut child = cmd
     .env("NPMX_STALL_SECS", "2")
     .stdin(Stdio::null())
@@ -885,16 +936,34 @@ fn a_hung_request_and_a_stopped_run_are_told_with_the_real_npm() {
   unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
   let status = child.wait().unwrap();
   let stderr = reader.join().unwrap();
+  (stderr, status)
+}
+
+/// A proxy that black-holes (accepts, never answers a CONNECT): the same
+/// stall notice, naming the registry npm waits on.
+#[test]
+fn a_black_holing_proxy_is_told_as_a_stall_with_the_real_npm() {
+  let mut meta = fixture_meta("net-timeout");
+  meta["argv"] = Value::from(
+    [
+      "install",
+      "e2e-tls-ok",
+      "--registry=https://127.0.0.1:8447/",
+      "--https-proxy=http://127.0.0.1:5001/",
+      "--fetch-retries=0",
+      "--fetch-timeout=120000",
+      "--userconfig=/tmp/npmx-e2e/home/.npmrc",
+      "--globalconfig=/tmp/npmx-e2e/global/npmrc",
+      "--cache=/tmp/npmx-e2e/cache",
+      "--update-notifier=false",
+    ]
+    .map(Value::from)
+    .to_vec(),
+  );
+  let (stderr, _) = stalled_then_stopped(&meta);
   assert!(
-    stderr.contains("npmx: npm has been waiting") && stderr.contains("with no progress"),
+    stderr.contains("npmx: npm has been waiting")
+      && stderr.contains("/e2e-tls-ok) with no progress"),
     "no stall notice:\n{stderr}"
-  );
-  assert!(
-    stderr.contains("npmx: npm was stopped (SIGTERM) after waiting"),
-    "no word on the stop:\n{stderr}"
-  );
-  assert!(
-    status.signal() == Some(libc::SIGTERM) || status.code() == Some(143),
-    "{status:?}"
   );
 }

@@ -80,6 +80,7 @@ PLACEHOLDER_PORTS = {
   "html": 5006,
   "scripted": 5007,
   "actions": 5008,
+  "recovers": 5009,
   "tls_self_signed_in_chain": 8441,
   "tls_depth_zero": 8442,
   "tls_issuer_missing": 8443,
@@ -410,6 +411,28 @@ def static_registry_handler(scheme: str):
     def do_POST(self) -> None:
       self.body()
       self.send(404, b'{"error":"Not found"}')
+
+  return H
+
+
+def recovering_handler():
+  """The TLS registry's package over plain HTTP, but each path answers 503
+  the first time it is asked: an outage npm rides out by retrying."""
+  base = static_registry_handler("http")
+  seen: set = set()
+  lock = threading.Lock()
+
+  class H(base):
+    def do_GET(self) -> None:
+      with lock:
+        first = self.path not in seen
+        seen.add(self.path)
+      if first:
+        self.send(503, b"<html><body>503 Service Unavailable</body></html>\n", "text/html")
+      else:
+        super().do_GET()
+
+    do_HEAD = do_GET
 
   return H
 
@@ -833,6 +856,7 @@ class Supervisor:
         "text/html",
       ),
     )
+    http("recovers", recovering_handler())
     http("otp", otp_handler(os.path.join(self.dir, "otp-requests.jsonl")))
     http(
       "html",
