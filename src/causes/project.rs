@@ -255,12 +255,23 @@ pub(crate) static WORKSPACES_UNSUPPORTED: Cause = Cause {
 };
 
 fn workspaces_unsupported(a: &mut Advice) {
+  let (what, command) = match a.ctx.command.name {
+    Some(name) if !a.ctx.command.args.is_empty() => (
+      format!("npm {name} does not support workspaces"),
+      a.s.command_with("--workspaces=false"),
+    ),
+    // A saved log that does not say which command.
+    _ => (
+      "This npm command does not support workspaces".to_owned(),
+      "npm <command> --workspaces=false".to_owned(),
+    ),
+  };
   a.run(
     format!(
-      "npm {} does not support workspaces, and npm ran it as a workspace command (-w, or from inside a workspace folder). Run it without:",
-      a.ctx.command.name.unwrap_or("this command")
+      "{what}, and npm ran it as a workspace command (-w, or from inside a workspace folder). Run it without, or \
+       from the project's root:"
     ),
-    a.s.command_with("--workspaces=false"),
+    command,
   );
 }
 

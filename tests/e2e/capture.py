@@ -383,6 +383,12 @@ SCENARIOS = [
   sc("publish-prerelease-no-tag", ["publish", V], "publish-rejected",
      "Publishing 1.0.0-beta.1 without --tag.",
      {"project/package.json": pkg("e2e-prerelease", "1.0.0-beta.1"), "userconfig": ALICE_RC}),
+  sc("install-disk-full", ["install", "e2e-dep", V], "disk-full",
+     "The cache is on a 16 KiB filesystem: npm cannot write it (ENOSPC).", wrap="small-cache", root_only=True),
+  sc("shrinkwrap-workspaces", ["shrinkwrap", "-w", "a"], "workspaces-unsupported",
+     "npm shrinkwrap with -w in a workspaces project.",
+     {"project/package.json": pkg("e2e-project", workspaces=["packages/*"]),
+      "project/packages/a/package.json": pkg("a")}),
   # --- scripts: npmx must say nothing
   sc("script-test-fails-with-npm-like-text", ["test"], None,
      "The test script itself prints npm-error-like lines and exits 1.",
@@ -547,6 +553,10 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
     if scn["wrap"] in ("as-nobody", "as-nobody-root-node-modules"):
       as_nobody(tmp, root_node_modules=scn["wrap"] == "as-nobody-root-node-modules")
       argv = [*AS_NOBODY, *argv]
+    if scn["wrap"] == "small-cache":
+      # A full disk, made small: the cache on a 16 KiB tmpfs in a mount
+      # namespace of npm's own (root only).
+      argv = ["unshare", "-m", "sh", "-c", 'mount -t tmpfs -o size=16k tmpfs "$0" && exec "$@"', cache, *argv]
     if scn["wrap"] == "dead-dns":
       resolv = f"{tmp}/resolv.conf"
       with open(resolv, "w") as f:
@@ -603,6 +613,9 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
     if scn["wrap"] == "as-nobody":
       meta["wrap_note"] = ("npm was run as user nobody (setpriv --reuid=65534 --regid=65534 --clear-groups), "
                            "with HOME, cache and project writable by it and /tmp/npmx-e2e/prefix owned by root (0755)")
+    if scn["wrap"] == "small-cache":
+      meta["wrap_note"] = ("npm was run as: unshare -m sh -c 'mount -t tmpfs -o size=16k tmpfs \"$0\" && exec \"$@\"' "
+                           "/tmp/npmx-e2e/cache npm ...: the cache is a 16 KiB tmpfs")
     if scn["wrap"] == "dead-dns":
       meta["wrap_note"] = ("npm was run as: unshare -m sh -c 'mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"' "
                            "/tmp/npmx-e2e/resolv.conf npm ...; that resolv.conf says nameserver 127.0.0.1 "
