@@ -35,9 +35,13 @@ fn main() {
     .and_then(|v| v.parse().ok())
     .unwrap_or(300);
   println!("npmx overhead benchmark ({})\n", *NPMX);
+  // `NPMX_BENCH_ONLY=startup`: section 1 alone, for quick comparisons.
+  let only_startup = std::env::var("NPMX_BENCH_ONLY").is_ok_and(|v| v == "startup");
   startup(dir.path(), runs);
-  npm_version(dir.path(), 100);
-  peak_memory(dir.path());
+  if !only_startup {
+    npm_version(dir.path(), 100);
+    peak_memory(dir.path());
+  }
 }
 
 /// A command with nothing from this environment but what is set here.

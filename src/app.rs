@@ -12,10 +12,12 @@ use crate::{
   options::{self, Action},
 };
 
-pub fn main() -> ! {
+/// The run, from the arguments npmx was started with (argv\[0\] first).
+pub fn main(args: Vec<OsString>) -> ! {
+  guard_standard_descriptors();
   quiet_panics();
   let env = Env::current();
-  let mut args = std::env::args_os();
+  let mut args = args.into_iter();
   let arg0 = args.next();
   let mode = Mode::detect(arg0.as_deref(), env.get_os(mode::ARG0_VAR));
   let args: Vec<OsString> = args.collect();
@@ -24,7 +26,12 @@ pub fn main() -> ! {
     fail(disabled(mode, &args, &env));
   }
 
-  let code = match options::parse(args) {
+  let action = options::parse(args);
+  if !matches!(action, Ok(Action::Run(_))) {
+    // npmx's own output only: a closed pipe is an error, not a death.
+    child::ignore_sigpipe();
+  }
+  let code = match action {
     Ok(Action::Run(args)) => {
       // If npmx's own preparation panics, npm must still run: fall back to
       // plain exec. (After npm has started, npmx's work is on the log thread,
@@ -68,9 +75,6 @@ fn prepare(
     npm.path.clone(),
     config.clone(),
   ));
-  // The report belongs to this run; a nested npmx in npm's scripts must not
-  // overwrite it. SAFETY: npmx is still single-threaded here.
-  unsafe { std::env::remove_var("NPMX_REPORT") };
   let (log_env, log_args, npm_path) = (env.clone(), args.to_vec(), npm.path.clone());
   let log_dirs = move || -> Vec<PathBuf> {
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -116,11 +120,36 @@ fn print(text: &str) -> i32 {
 }
 
 fn fail(error: Error) -> ! {
+  child::ignore_sigpipe();
   // The error may quote a path or a value from outside: it leaves through
   // the redactor like everything else.
   let message = crate::redact::Redactor::default().clean(&format!("npmx: {error}\n"));
   crate::output::stderr(&message);
   std::process::exit(error.exit_code())
+}
+
+/// A standard descriptor npmx was started without stays closed for npm (npm
+/// must see what it would have seen), but npmx must not reuse its number for
+/// its own files: the signal pipe on fd 2 would take npmx's diagnosis for
+/// signals. So a closed 0, 1 or 2 gets /dev/null, close-on-exec: open in
+/// npmx, closed again in npm. One poll(2) when all three are open.
+fn guard_standard_descriptors() {
+  let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+    fd,
+    events: 0,
+    revents: 0,
+  });
+  // SAFETY: poll on a valid array of three pollfds, no waiting.
+  if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } < 0 {
+    return;
+  }
+  for pollfd in fds {
+    if pollfd.revents & libc::POLLNVAL != 0 {
+      // SAFETY: open(2) with a literal path; the lowest free descriptor is
+      // the closed one being filled.
+      unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    }
+  }
 }
 
 /// A panic in npmx's own work (reading logs, diagnosing) happens on a thread

@@ -10,10 +10,10 @@
 //! directly. See docs/design.md for the alternatives and why not.
 
 use std::{
-  ffi::OsString,
-  os::unix::process::CommandExt,
+  ffi::{OsStr, OsString},
+  os::unix::process::ExitStatusExt,
   path::Path,
-  process::{Command, ExitStatus},
+  process::ExitStatus,
   time::SystemTime,
 };
 
@@ -23,6 +23,7 @@ use crate::{
   depth::{self, Depth},
   mode,
   signals::{self, Target},
+  spawn::{self, Launch},
 };
 
 /// Starts npm, follows its debug log into `observer` (`log_dirs` computed on
@@ -39,22 +40,25 @@ pub(crate) fn run(
   // runs either way, so a failure here is not a reason to stop.
   let forwarder = signals::install(target.clone()).ok();
 
-  let mut command = Command::new(npm);
-  command
-    .args(args)
-    .env(depth::VAR, depth.child_value())
-    .env_remove(mode::ARG0_VAR);
-  die_with_parent(&mut command);
-
+  let depth = depth.child_value();
+  let launch = Launch {
+    program: npm,
+    args,
+    set: &[(depth::VAR, OsStr::new(&depth))],
+    remove: &REMOVED,
+  };
   let started = SystemTime::now();
-  let mut child = command.spawn().map_err(|source| {
+  let pid = spawn::spawn(&launch).map_err(|source| {
     target.exited();
     Error::Spawn {
       path: npm.into(),
       source,
     }
   })?;
-  let pid = child.id() as i32;
+  // From here npmx writes (notices, the diagnosis) to descriptors npm may
+  // close first: a broken pipe is an error to ignore, not a death. Set only
+  // now so that npm inherits SIGPIPE as npmx's caller left it.
+  ignore_sigpipe();
   target.started(pid);
   if let Some(forwarder) = forwarder {
     let _ = forwarder.start();
@@ -70,28 +74,55 @@ pub(crate) fn run(
   // From here npm can no longer receive signals, and its pid must not be
   // signalled again: once reaped it may belong to someone else.
   target.exited();
-  let status = child.wait().map_err(|source| Error::Spawn {
+  let status = reap(pid).map_err(|source| Error::Spawn {
     path: npm.into(),
     source,
   })?;
   follow.finish(status);
   // A signal that came while npmx was finishing is npmx's to die of.
   if let Some(signal) = target.late_signal() {
-    use std::os::unix::process::ExitStatusExt;
     return Ok(ExitStatus::from_raw(signal));
   }
   Ok(status)
 }
 
+/// Variables npm must not see: the shim's name for npmx, and the report
+/// path (it belongs to this run; a nested npmx in npm's scripts must not
+/// overwrite it).
+const REMOVED: [&str; 2] = [mode::ARG0_VAR, "NPMX_REPORT"];
+
 /// Replaces npmx with npm (`NPMX_DISABLE=1`). Returns only on failure.
 pub(crate) fn exec(npm: &Path, args: &[OsString]) -> Error {
-  let source = Command::new(npm)
-    .args(args)
-    .env_remove(mode::ARG0_VAR)
-    .exec();
+  let launch = Launch {
+    program: npm,
+    args,
+    set: &[],
+    remove: &[mode::ARG0_VAR],
+  };
   Error::Spawn {
     path: npm.into(),
-    source,
+    source: spawn::exec(&launch),
+  }
+}
+
+/// npmx's own writes after npm has started get EPIPE instead of killing it.
+pub(crate) fn ignore_sigpipe() {
+  // SAFETY: setting a signal's disposition to SIG_IGN.
+  unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// Collects npm's exit status.
+fn reap(pid: i32) -> std::io::Result<ExitStatus> {
+  loop {
+    let mut status = 0;
+    // SAFETY: waitpid on our own child.
+    if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
+      return Ok(ExitStatus::from_raw(status));
+    }
+    let error = std::io::Error::last_os_error();
+    if error.kind() != std::io::ErrorKind::Interrupted {
+      return Err(error);
+    }
   }
 }
 
@@ -113,25 +144,3 @@ fn wait_without_reaping(pid: i32) {
     }
   }
 }
-
-/// On Linux, npm gets SIGTERM if npmx dies without being able to forward
-/// anything (SIGKILL), so killing npmx never leaves npm running orphaned.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn die_with_parent(command: &mut Command) {
-  // SAFETY: getpid before fork; in the child only async-signal-safe calls.
-  let parent = unsafe { libc::getpid() };
-  unsafe {
-    command.pre_exec(move || {
-      signals::reset_in_child();
-      libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-      // npmx may have died before the prctl took effect.
-      if libc::getppid() != parent {
-        libc::raise(libc::SIGTERM);
-      }
-      Ok(())
-    });
-  }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn die_with_parent(_: &mut Command) {}

@@ -19,7 +19,11 @@ use std::{
   io::{Read, Seek, SeekFrom},
   path::{Path, PathBuf},
   process::ExitStatus,
-  sync::{Arc, Condvar, Mutex, mpsc},
+  sync::{
+    Arc, Condvar, Mutex,
+    atomic::{AtomicBool, Ordering},
+    mpsc,
+  },
   thread,
   time::{Duration, Instant, SystemTime},
 };
@@ -115,6 +119,9 @@ fn redacted_by_npm(word: &str) -> bool {
 pub(crate) struct Follow {
   state: Arc<(Mutex<Option<ExitStatus>>, Condvar)>,
   done: mpsc::Receiver<()>,
+  /// The thread has worked out where the log is (and may have found it).
+  ready: Arc<AtomicBool>,
+  needs_every_exit: bool,
 }
 
 /// Starts the thread. `spec` runs on it, so that reading npm's configuration
@@ -127,6 +134,9 @@ pub(crate) fn follow(
   let state = Arc::new((Mutex::new(None), Condvar::new()));
   let (tx, done) = mpsc::channel();
   let shared = Arc::clone(&state);
+  let ready = Arc::new(AtomicBool::new(false));
+  let now_ready = Arc::clone(&ready);
+  let needs_every_exit = observer.needs_every_exit();
   let spawned = thread::Builder::new()
     .name("npmx-log".into())
     .spawn(move || {
@@ -135,6 +145,7 @@ pub(crate) fn follow(
       // npm's way for its first tens of milliseconds: a short run is read
       // once, at its end.
       let mut reader = Reader::new(spec(&argv));
+      now_ready.store(true, Ordering::Release);
       let early = wait_for_exit(&shared, FIRST_LOOK);
       let status = match early {
         Some(status) => status,
@@ -147,16 +158,31 @@ pub(crate) fn follow(
   if spawned.is_err() {
     // No thread, no evidence: npm runs on regardless.
   }
-  Follow { state, done }
+  Follow {
+    state,
+    done,
+    ready,
+    needs_every_exit,
+  }
 }
 
 impl Follow {
   /// npm has exited: let the thread read the rest, deliver the exit, and
   /// finish; wait for it a bounded time.
+  ///
+  /// Except when npm succeeded before the thread had even worked out where
+  /// its log would be (a fraction of a millisecond: npm that never got as
+  /// far as starting Node.js, the `true` of the start-up benchmark). A
+  /// successful run is diagnosed only for an expired token the registry
+  /// named, which takes a request npm cannot have made yet; waiting would
+  /// only add the configuration reading to every such run.
   pub(crate) fn finish(self, status: ExitStatus) {
     let (lock, cond) = &*self.state;
     *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
     cond.notify_all();
+    if status.success() && !self.needs_every_exit && !self.ready.load(Ordering::Acquire) {
+      return;
+    }
     let _ = self.done.recv_timeout(FINISH);
   }
 }

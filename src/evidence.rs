@@ -35,4 +35,10 @@ pub(crate) trait Observer: Send {
   fn error_block_complete(&self) -> bool {
     false
   }
+
+  /// Whether a successful exit must reach the observer even when npm was
+  /// gone before its log could be looked for (a report to write).
+  fn needs_every_exit(&self) -> bool {
+    true
+  }
 }

@@ -67,6 +67,7 @@ mod report;
 mod shape;
 mod signals;
 mod situation;
+mod spawn;
 mod time;
 mod transcript;
 mod url;

@@ -208,6 +208,10 @@ impl Observer for Live {
   fn error_block_complete(&self) -> bool {
     self.transcript.block_closed()
   }
+
+  fn needs_every_exit(&self) -> bool {
+    self.report.is_some()
+  }
 }
 
 #[cfg(test)]

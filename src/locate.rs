@@ -2,10 +2,14 @@
 //!
 //! `NPMX_NPM` wins. Otherwise the first `npm` on PATH that is not npmx: a
 //! candidate is npmx when it is the same file as the running executable (same
-//! device and inode, which sees through symlinks and hard links, or the same
-//! canonical path) or when it is one of npmx's shell-script shims, which carry
-//! the marker line `npmx-shim`. Names prove nothing: the shim is called `npm`
-//! too, and so is every wrapper script.
+//! device and inode, which sees through symlinks and hard links) or when it is
+//! one of npmx's shell-script shims, which carry the marker line `npmx-shim`.
+//! Names prove nothing: the shim is called `npm` too, and so is every wrapper
+//! script.
+//!
+//! This runs before every npm call, so it does the least the answer needs:
+//! PATH is walked in order and stops at the first real npm, and the running
+//! executable is looked at once, only when a candidate needs comparing.
 //!
 //! PATH is searched, never changed: npm and its scripts inherit it as it was,
 //! so a nested `npm` in a lifecycle script reaches npmx again.
@@ -66,21 +70,22 @@ pub(crate) fn locate(mode: Mode, env: &Env) -> Result<Npm, Error> {
     }
   }
 
-  let me = Identity::of_current_exe();
+  let mut me = None;
   let path_var = env.get_os("PATH").map(OsString::from).unwrap_or_default();
-  let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
   let mut skipped = Vec::new();
-  if let Ok(candidates) = which::which_in_all(program, Some(&path_var), &cwd) {
-    for candidate in candidates {
-      if me.as_ref().is_some_and(|me| me.matches(&candidate)) || is_shim_script(&candidate) {
-        skipped.push(candidate);
-        continue;
-      }
-      return Ok(Npm {
-        path: candidate,
-        how: Found::Path { skipped },
-      });
+  for candidate in on_path(program, &path_var) {
+    let Some(meta) = executable(&candidate) else {
+      continue;
+    };
+    let me = me.get_or_insert_with(Identity::of_current_exe);
+    if me.as_ref().is_some_and(|me| me.is(&meta)) || is_shim_script(&candidate) {
+      skipped.push(candidate);
+      continue;
     }
+    return Ok(Npm {
+      path: candidate,
+      how: Found::Path { skipped },
+    });
   }
   Err(Error::NotFound {
     program,
@@ -101,33 +106,56 @@ fn checked_override(var: &'static str, path: PathBuf) -> Result<Npm, Error> {
 }
 
 fn is_executable(path: &Path) -> bool {
-  fs::metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+  executable(path).is_some()
+}
+
+/// The file's metadata (symlinks followed) if it is a file the shell would
+/// run: a regular file this user may execute.
+fn executable(path: &Path) -> Option<fs::Metadata> {
+  let meta = fs::metadata(path).ok()?;
+  if !meta.is_file() || meta.mode() & 0o111 == 0 {
+    return None;
+  }
+  let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+  // SAFETY: access(2) on a NUL-terminated path.
+  (unsafe { libc::access(c_path.as_ptr(), libc::X_OK) } == 0).then_some(meta)
+}
+
+/// `dir/program` for each PATH entry, in order, as the shell looks: an
+/// empty entry is the current directory.
+fn on_path<'a>(program: &'a str, path_var: &'a OsString) -> impl Iterator<Item = PathBuf> + 'a {
+  std::env::split_paths(path_var).map(move |dir| {
+    if dir.as_os_str().is_empty() {
+      PathBuf::from(".").join(program)
+    } else {
+      dir.join(program)
+    }
+  })
 }
 
 /// Who the running npmx is, on disk.
 struct Identity {
   dev: u64,
   ino: u64,
-  canonical: Option<PathBuf>,
 }
 
 impl Identity {
   fn of_current_exe() -> Option<Identity> {
-    let exe = std::env::current_exe().ok()?;
-    let meta = fs::metadata(&exe).ok()?;
+    // On Linux, /proc/self/exe is the running file itself, even one
+    // replaced on disk since; elsewhere, the path it was started from.
+    let meta = fs::metadata("/proc/self/exe")
+      .or_else(|_| fs::metadata(std::env::current_exe()?))
+      .ok()?;
     Some(Identity {
       dev: meta.dev(),
       ino: meta.ino(),
-      canonical: fs::canonicalize(&exe).ok(),
     })
   }
 
-  fn matches(&self, candidate: &Path) -> bool {
-    // `metadata` follows symlinks; a hard link shares the inode.
-    if fs::metadata(candidate).is_ok_and(|m| m.dev() == self.dev && m.ino() == self.ino) {
-      return true;
-    }
-    self.canonical.is_some() && fs::canonicalize(candidate).ok() == self.canonical
+  /// `candidate` (followed through symlinks) is this file; a hard link
+  /// shares the inode.
+  fn is(&self, candidate: &fs::Metadata) -> bool {
+    candidate.dev() == self.dev && candidate.ino() == self.ino
   }
 }
 

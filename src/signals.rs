@@ -8,11 +8,14 @@
 //! forwarded to npm, which decides what they mean; npmx then leaves as npm left.
 //!
 //! Telling the two apart needs `siginfo_t`: on Linux a signal the kernel
-//! generated has `si_code == SI_KERNEL`, one sent with kill(2) `SI_USER`. That
-//! is why this uses `signal-hook-registry`'s `register_sigaction` rather than
-//! `ctrlc`, whose callback gets neither the signal number nor its origin.
-//! Elsewhere, a SIGINT or SIGQUIT is taken to come from the terminal when npmx
-//! is in the terminal's foreground process group (uv's heuristic).
+//! generated has `si_code == SI_KERNEL`, one sent with kill(2) `SI_USER`. So
+//! the handler is a plain `SA_SIGINFO` sigaction that writes the signal and
+//! its origin to a pipe (`ctrlc`'s callback gets neither the signal number
+//! nor its origin, and a registry crate's bookkeeping, which once lost a
+//! signal that arrived half-way through registering, is not needed for one
+//! handler that only calls write(2)). Elsewhere, a SIGINT or SIGQUIT is
+//! taken to come from the terminal when npmx is in the terminal's
+//! foreground process group (uv's heuristic).
 //!
 //! Not everything the kernel sends goes to the whole group, though. The
 //! terminal's SIGINT and SIGQUIT do. A hang-up's SIGHUP goes to the session
@@ -24,18 +27,21 @@
 //! The handlers are installed before npm starts (a Ctrl-C in between must not
 //! kill npmx alone) and they are handlers, never `SIG_IGN`: exec resets handled
 //! signals to their defaults but keeps ignored ones ignored, and a `sh -c`
-//! lifecycle script cannot un-ignore a signal. The handled signals are blocked
-//! only while the handlers are being registered (so one arriving half-way
-//! waits rather than killing npmx alone) and unblocked before npm is spawned:
-//! a blocked mask is inherited across exec, and npm must start with the mask
-//! its caller gave npmx. Ctrl-Z is left alone: npmx and npm stop and continue
-//! together as one job.
+//! lifecycle script cannot un-ignore a signal. A signal the caller already
+//! ignores is the exception: it stays ignored, for npmx and for npm, as it
+//! would have been for npm alone. The handler is complete before it is
+//! installed (the pipe exists first), so nothing needs blocking meanwhile,
+//! and npm starts with the signal mask its caller gave npmx. Ctrl-Z is left
+//! alone: npmx and npm stop and continue together as one job.
 
 use std::{
   fs::File,
   io::Read,
   os::fd::{FromRawFd, OwnedFd},
-  sync::{Arc, Mutex},
+  sync::{
+    Arc, Mutex,
+    atomic::{AtomicI32, AtomicU64, Ordering},
+  },
 };
 
 use libc::c_int;
@@ -122,14 +128,23 @@ fn kill(pid: i32, signal: c_int) {
   unsafe { libc::kill(pid, signal) };
 }
 
-/// In npm's process, between fork and exec: the handled signals back to
-/// their defaults. exec would reset them anyway, but a signal that arrives
-/// before it (the parent-death SIGTERM above all) must act on npm, not run
-/// a copy of npmx's handler. Only `signal(2)`: async-signal-safe.
+/// The write end of the signal pipe, for the handler; -1 until installed.
+static PIPE: AtomicI32 = AtomicI32::new(-1);
+/// The signals npmx installed its handler for (bit `1 << signal`).
+static INSTALLED: AtomicU64 = AtomicU64::new(0);
+
+/// In npm's process, between spawn and exec: the signals npmx handles back
+/// to their defaults. exec would reset them anyway, but a signal that
+/// arrives before it (the parent-death SIGTERM above all) must act on npm,
+/// not run npmx's handler. Signals the caller ignored were left alone and
+/// stay ignored. Only `signal(2)` and an atomic load: async-signal-safe.
 pub(crate) fn reset_in_child() {
+  let installed = INSTALLED.load(Ordering::Relaxed);
   for signal in HANDLED {
-    // SAFETY: signal(2) with SIG_DFL is async-signal-safe.
-    unsafe { libc::signal(signal, libc::SIG_DFL) };
+    if installed & (1 << signal) != 0 {
+      // SAFETY: signal(2) with SIG_DFL is async-signal-safe.
+      unsafe { libc::signal(signal, libc::SIG_DFL) };
+    }
   }
 }
 
@@ -142,8 +157,8 @@ pub(crate) struct Forwarder {
 
 impl Forwarder {
   /// Starts forwarding. Called once npm runs: a thread spawned before the
-  /// child would make the fork copy a multi-threaded process (and its
-  /// thread arena) for nothing, on every npm call.
+  /// child would make the spawn happen in a multi-threaded process (and set
+  /// up a thread arena) for nothing, on every npm call.
   pub(crate) fn start(self) -> std::io::Result<()> {
     let Forwarder { read, target } = self;
     std::thread::Builder::new()
@@ -156,58 +171,71 @@ impl Forwarder {
 /// Installs the handlers; call before starting npm, then start the
 /// returned forwarder. A signal in between is written to the pipe by the
 /// handler and forwarded when the thread starts: nothing is lost.
+///
+/// A signal the caller ignores (`nohup` ignores SIGHUP; a script's
+/// background job, SIGINT and SIGQUIT) is left ignored: npm inherits the
+/// ignore across exec exactly as it would have without npmx, and npmx, in
+/// the same job, ignores it too.
 pub(crate) fn install(target: Target) -> std::io::Result<Forwarder> {
   let (read, write) = pipe()?;
-  let write_fd = {
+  {
     use std::os::fd::IntoRawFd;
-    write.into_raw_fd() // lives as long as the process: the handlers write to it
-  };
-  // signal-hook-registry installs the OS handler a moment before it publishes
-  // the action; a signal in between finds no action and is lost (it happened
-  // to `npmx … & kill $!`). So the signals wait, blocked, until every action
-  // is in place. npmx has one thread here, so a blocked signal stays pending
-  // instead of going to another thread, and the mask is restored before
-  // anything (the forwarding thread, npm) could inherit it.
-  let blocked = Blocked::handled();
-  for signal in HANDLED {
-    // SAFETY: the action only calls write(2) on a non-blocking pipe, which is
-    // async-signal-safe, and touches no locks or allocations.
-    let registered = unsafe {
-      signal_hook_registry::register_sigaction(signal, move |info: &libc::siginfo_t| {
-        let message = [signal as u8, origin(info)];
-        libc::write(write_fd, message.as_ptr().cast(), message.len());
-      })
-    };
-    registered?;
+    // Lives as long as the process: the handler writes to it.
+    PIPE.store(write.into_raw_fd(), Ordering::SeqCst);
   }
-  drop(blocked);
+  let mut installed = 0u64;
+  for signal in HANDLED {
+    // SAFETY: sigaction(2) with valid pointers to local values; the
+    // handler only calls write(2), which is async-signal-safe, and touches
+    // no locks or allocations. The pipe is in place before any handler.
+    unsafe {
+      let mut old: libc::sigaction = std::mem::zeroed();
+      if libc::sigaction(signal, std::ptr::null(), &mut old) != 0
+        || old.sa_sigaction == libc::SIG_IGN
+      {
+        continue;
+      }
+      let mut action: libc::sigaction = std::mem::zeroed();
+      action.sa_sigaction = on_signal as *const () as libc::sighandler_t;
+      action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+      libc::sigemptyset(&mut action.sa_mask);
+      if libc::sigaction(signal, &action, std::ptr::null_mut()) == 0 {
+        installed |= 1 << signal;
+      }
+    }
+  }
+  INSTALLED.store(installed, Ordering::SeqCst);
   Ok(Forwarder { read, target })
 }
 
-/// The calling thread's signal mask with `HANDLED` blocked, until dropped.
-struct Blocked(libc::sigset_t);
-
-impl Blocked {
-  fn handled() -> Blocked {
-    // SAFETY: sigset operations on local values; pthread_sigmask on this thread.
-    unsafe {
-      let mut set: libc::sigset_t = std::mem::zeroed();
-      let mut old: libc::sigset_t = std::mem::zeroed();
-      libc::sigemptyset(&mut set);
-      for signal in HANDLED {
-        libc::sigaddset(&mut set, signal);
-      }
-      libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
-      Blocked(old)
-    }
+/// The handler: the signal and where it came from, two bytes into the pipe.
+/// `errno` is put back for the code it interrupted.
+extern "C" fn on_signal(signal: c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+  // SAFETY: the kernel passes a valid siginfo_t with SA_SIGINFO; write(2)
+  // on a non-blocking pipe is async-signal-safe.
+  unsafe {
+    let errno = errno_location();
+    let saved = *errno;
+    let message = [signal as u8, origin(&*info)];
+    libc::write(
+      PIPE.load(Ordering::Relaxed),
+      message.as_ptr().cast(),
+      message.len(),
+    );
+    *errno = saved;
   }
 }
 
-impl Drop for Blocked {
-  fn drop(&mut self) {
-    // SAFETY: restores the mask saved by `handled` on the same thread.
-    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
-  }
+#[cfg(any(target_os = "linux", target_os = "android"))]
+unsafe fn errno_location() -> *mut c_int {
+  // SAFETY: always valid for the calling thread.
+  unsafe { libc::__errno_location() }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+unsafe fn errno_location() -> *mut c_int {
+  // SAFETY: always valid for the calling thread.
+  unsafe { libc::__error() }
 }
 
 fn forward(read: OwnedFd, target: Target) {
@@ -270,12 +298,12 @@ fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
   }
   // SAFETY: pipe(2) just returned these two fresh descriptors; we own them.
   let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-  for (fd, flags) in [(fds[0], 0), (fds[1], libc::O_NONBLOCK)] {
-    // SAFETY: fcntl on descriptors we own. CLOEXEC keeps them out of npm.
-    unsafe {
-      libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-      libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | flags);
-    }
+  // SAFETY: fcntl on descriptors we own. CLOEXEC keeps them out of npm; a
+  // full pipe must not block a handler.
+  unsafe {
+    libc::fcntl(fds[0], libc::F_SETFD, libc::FD_CLOEXEC);
+    libc::fcntl(fds[1], libc::F_SETFD, libc::FD_CLOEXEC);
+    libc::fcntl(fds[1], libc::F_SETFL, libc::O_NONBLOCK);
   }
   Ok((read, write))
 }

@@ -151,3 +151,33 @@ fn npm_gets_the_same_environment_and_directory_plus_only_the_depth() {
   assert_eq!(via_npmx.environ(), expected);
   assert_eq!(via_npmx.cwd, direct.cwd);
 }
+
+#[test]
+fn npm_inherits_ignored_signals_and_closed_descriptors_as_they_were() {
+  // A caller that ignores signals (`nohup`, a background job of a script,
+  // some CI runners ignore SIGPIPE) and closes standard descriptors: npm
+  // must see both exactly as it would directly. std's runtime would have
+  // reset SIGPIPE to its default in npm and opened /dev/null over the closed
+  // descriptors; a handler npmx installed over an ignored signal would have
+  // been reset to the default in npm too.
+  let t = Test::new();
+  t.executable(
+    "bin/npm",
+    "#!/bin/sh\n\
+     { grep -E '^Sig(Ign|Blk)' /proc/$$/status\n\
+       for fd in 0 1 2; do [ -e /proc/$$/fd/$fd ] && echo \"fd $fd open\" || echo \"fd $fd closed\"; done\n\
+     } > \"$OUT\"\n",
+  );
+  let run = |out: &str, npm: &str| format!("trap '' PIPE HUP USR2; OUT={out} {npm} 2>&- <&-");
+  let script = format!(
+    "{}; {}",
+    run("via-npmx.txt", "npmx"),
+    run("direct.txt", "npm")
+  );
+  let t = t.sh(&script);
+  t.run().assert_code(0);
+  let (via, direct) = (t.read("via-npmx.txt"), t.read("direct.txt"));
+  let via = String::from_utf8(via).unwrap();
+  assert!(via.contains("fd 2 closed"), "{via}");
+  assert_eq!(via, String::from_utf8(direct).unwrap());
+}
