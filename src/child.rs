@@ -11,10 +11,13 @@
 
 use std::{
   ffi::{OsStr, OsString},
-  os::unix::process::ExitStatusExt,
+  os::{
+    fd::{AsRawFd, FromRawFd, OwnedFd},
+    unix::process::ExitStatusExt,
+  },
   path::Path,
   process::ExitStatus,
-  time::SystemTime,
+  time::{Duration, Instant, SystemTime},
 };
 
 use crate::{
@@ -22,7 +25,7 @@ use crate::{
   debug_log::{self, Spec},
   depth::{self, Depth},
   mode,
-  signals::{self, Target},
+  signals::{self, Forwarder, Target},
   spawn::{self, Launch},
 };
 
@@ -60,25 +63,53 @@ pub(crate) fn run(
   // now so that npm inherits SIGPIPE as npmx's caller left it.
   ignore_sigpipe();
   target.started(pid);
-  if let Some(forwarder) = forwarder {
-    let _ = forwarder.start();
-  }
 
-  let follow = debug_log::follow(
+  let mut follow = debug_log::follow(
     args.to_vec(),
     move |argv| Spec::new(log_dirs(), started, argv).with_pid(pid),
     observer,
   );
-
-  wait_without_reaping(pid);
-  // From here npm can no longer receive signals, and its pid must not be
-  // signalled again: once reaped it may belong to someone else.
-  target.exited();
-  let status = reap(pid).map_err(|source| Error::Spawn {
+  let status = match (pidfd(pid), forwarder) {
+    // npmx's own thread waits for npm and forwards signals; the log gets a
+    // thread only if npm is still running after `FIRST_LOOK`.
+    (Some(npm), forwarder) => {
+      let forwarder = forwarder.as_ref();
+      if !wait_forwarding(pid, &npm, forwarder, Some(debug_log::FIRST_LOOK)) {
+        follow.start(Duration::ZERO);
+        wait_forwarding(pid, &npm, forwarder, None);
+      }
+      // From here npm can no longer receive signals, and its pid must not
+      // be signalled again: once reaped it may belong to someone else.
+      target.exited();
+      let status = reap(pid);
+      if let Ok(status) = status {
+        follow.finish(status);
+      }
+      // Signals that came while npmx was finishing.
+      if let Some(forwarder) = forwarder {
+        forwarder.forward_arrived(false);
+      }
+      status
+    }
+    // No pidfd (Linux before 5.3, other systems): a thread forwards.
+    (None, forwarder) => {
+      if let Some(forwarder) = forwarder {
+        let _ = forwarder.start();
+      }
+      follow.start(debug_log::FIRST_LOOK);
+      wait_without_reaping(pid);
+      target.exited();
+      let status = reap(pid);
+      if let Ok(status) = status {
+        follow.finish(status);
+      }
+      status
+    }
+  }
+  .map_err(|source| Error::Spawn {
     path: npm.into(),
     source,
   })?;
-  follow.finish(status);
   // A signal that came while npmx was finishing is npmx's to die of.
   if let Some(signal) = target.late_signal() {
     return Ok(ExitStatus::from_raw(signal));
@@ -109,6 +140,80 @@ pub(crate) fn exec(npm: &Path, args: &[OsString]) -> Error {
 pub(crate) fn ignore_sigpipe() {
   // SAFETY: setting a signal's disposition to SIG_IGN.
   unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// A descriptor that becomes readable when npm exits (Linux 5.3 and later).
+#[cfg(target_os = "linux")]
+fn pidfd(pid: i32) -> Option<OwnedFd> {
+  // SAFETY: pidfd_open(2) on our own child; it returns a new descriptor,
+  // close-on-exec, or -1.
+  let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+  // SAFETY: a fresh descriptor we own.
+  (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pidfd(_: i32) -> Option<OwnedFd> {
+  None
+}
+
+/// Waits until npm has exited (true) or `timeout` has passed (false),
+/// forwarding signals as they arrive. npm is left a zombie, so its pid
+/// stays ours until [`reap`].
+fn wait_forwarding(
+  pid: i32,
+  npm: &OwnedFd,
+  forwarder: Option<&Forwarder>,
+  timeout: Option<Duration>,
+) -> bool {
+  let deadline = timeout.map(|t| Instant::now() + t);
+  loop {
+    let ms = match deadline {
+      None => -1,
+      Some(deadline) => {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+          return false;
+        }
+        // Rounded up: a poll that wakes early would spin.
+        left.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
+      }
+    };
+    let mut fds = [
+      libc::pollfd {
+        fd: npm.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+      },
+      libc::pollfd {
+        // A negative descriptor is skipped.
+        fd: forwarder.map_or(-1, Forwarder::fd),
+        events: libc::POLLIN,
+        revents: 0,
+      },
+    ];
+    // SAFETY: poll on a valid array of two pollfds.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
+    if n < 0 {
+      if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+        continue;
+      }
+      // Cannot poll: wait the plain way (signals then wait in the pipe).
+      wait_without_reaping(pid);
+      return true;
+    }
+    if fds[1].revents != 0 {
+      if let Some(forwarder) = forwarder {
+        forwarder.forward_arrived(true);
+      }
+    }
+    if fds[0].revents != 0 {
+      return true;
+    }
+    if n == 0 {
+      return false;
+    }
+  }
 }
 
 /// Collects npm's exit status.

@@ -19,11 +19,7 @@ use std::{
   io::{Read, Seek, SeekFrom},
   path::{Path, PathBuf},
   process::ExitStatus,
-  sync::{
-    Arc, Condvar, Mutex,
-    atomic::{AtomicBool, Ordering},
-    mpsc,
-  },
+  sync::{Arc, Condvar, Mutex, mpsc},
   thread,
   time::{Duration, Instant, SystemTime},
 };
@@ -32,8 +28,6 @@ use crate::{Evidence, Observer, log_identity, time::log_stamp};
 
 /// A longer line is cut here; the rest up to its newline is skipped.
 const MAX_LINE: usize = 64 * 1024;
-/// When npmx first looks for the log, unless npm has exited before.
-const FIRST_LOOK: Duration = Duration::from_millis(50);
 /// How often npmx reads what npm added to its log while npm runs.
 const POLL: Duration = Duration::from_millis(100);
 /// How long npm may linger after its error block before npmx speaks anyway.
@@ -115,77 +109,124 @@ fn redacted_by_npm(word: &str) -> bool {
   lower.contains("npm_") || lower.contains("npms_") || lower.as_bytes().windows(36).any(uuid)
 }
 
-/// The thread following the log. `finish` hands it npm's exit status.
+/// Following npm's log: on a thread of its own once npm has run for a
+/// while ([`Follow::start`]), or, for a run that was over sooner, once, by
+/// whoever calls [`Follow::finish`]. Short runs (most `npm run` and `npx`
+/// calls that fail early, and every call in the start-up benchmark) thus
+/// cost no thread at all.
 pub(crate) struct Follow {
-  state: Arc<(Mutex<Option<ExitStatus>>, Condvar)>,
-  done: mpsc::Receiver<()>,
-  /// The thread has worked out where the log is (and may have found it).
-  ready: Arc<AtomicBool>,
-  needs_every_exit: bool,
+  job: Option<Job>,
+  thread: Option<Running>,
 }
 
-/// Starts the thread. `spec` runs on it, so that reading npm's configuration
-/// to find the log directory happens while npm is already starting.
+/// Works out, from npm's arguments, where its log will be.
+type SpecFn = Box<dyn FnOnce(&[OsString]) -> Spec + Send>;
+
+/// What following needs, until it starts.
+struct Job {
+  argv: Vec<OsString>,
+  spec: SpecFn,
+  observer: Box<dyn Observer>,
+}
+
+/// The thread, started.
+struct Running {
+  state: Arc<(Mutex<Option<ExitStatus>>, Condvar)>,
+  done: mpsc::Receiver<()>,
+}
+
+/// Not started yet: see [`Follow::start`] and [`Follow::finish`]. `spec`
+/// reads npm's configuration to find the log directory.
 pub(crate) fn follow(
   argv: Vec<OsString>,
   spec: impl FnOnce(&[OsString]) -> Spec + Send + 'static,
-  mut observer: Box<dyn Observer>,
+  observer: Box<dyn Observer>,
 ) -> Follow {
-  let state = Arc::new((Mutex::new(None), Condvar::new()));
-  let (tx, done) = mpsc::channel();
-  let shared = Arc::clone(&state);
-  let ready = Arc::new(AtomicBool::new(false));
-  let now_ready = Arc::clone(&ready);
-  let needs_every_exit = observer.needs_every_exit();
-  let spawned = thread::Builder::new()
-    .name("npmx-log".into())
-    .spawn(move || {
-      observer.observe(Evidence::Started { argv: &argv });
-      // Where the log will be, worked out while npm starts; then stay out of
-      // npm's way for its first tens of milliseconds: a short run is read
-      // once, at its end.
-      let mut reader = Reader::new(spec(&argv));
-      now_ready.store(true, Ordering::Release);
-      let early = wait_for_exit(&shared, FIRST_LOOK);
-      let status = match early {
-        Some(status) => status,
-        None => watch(&mut reader, observer.as_mut(), &shared),
-      };
-      reader.poll(observer.as_mut(), true);
-      observer.observe(Evidence::Exited(status));
-      let _ = tx.send(());
-    });
-  if spawned.is_err() {
-    // No thread, no evidence: npm runs on regardless.
-  }
   Follow {
-    state,
-    done,
-    ready,
-    needs_every_exit,
+    job: Some(Job {
+      argv,
+      spec: Box::new(spec),
+      observer,
+    }),
+    thread: None,
   }
 }
 
 impl Follow {
+  /// Follows on a thread from now on, looking for the log first after
+  /// `first_look` (the time npm is left alone to start, if it has not had
+  /// it already).
+  pub(crate) fn start(&mut self, first_look: Duration) {
+    let Some(Job {
+      argv,
+      spec,
+      mut observer,
+    }) = self.job.take()
+    else {
+      return;
+    };
+    let state = Arc::new((Mutex::new(None), Condvar::new()));
+    let (tx, done) = mpsc::channel();
+    let shared = Arc::clone(&state);
+    let spawned = thread::Builder::new()
+      .name("npmx-log".into())
+      .spawn(move || {
+        observer.observe(Evidence::Started { argv: &argv });
+        // Where the log will be, worked out while npm runs; a run over
+        // within `first_look` is read once, at its end.
+        let mut reader = Reader::new(spec(&argv));
+        let status = match wait_for_exit(&shared, first_look) {
+          Some(status) => status,
+          None => watch(&mut reader, observer.as_mut(), &shared),
+        };
+        reader.poll(observer.as_mut(), true);
+        observer.observe(Evidence::Exited(status));
+        let _ = tx.send(());
+      });
+    // No thread, no evidence: npm runs on regardless.
+    if spawned.is_ok() {
+      self.thread = Some(Running { state, done });
+    }
+  }
+
   /// npm has exited: let the thread read the rest, deliver the exit, and
-  /// finish; wait for it a bounded time.
+  /// finish, waiting for it a bounded time; or, if it never started, read
+  /// the log once here.
   ///
-  /// Except when npm succeeded before the thread had even worked out where
-  /// its log would be (a fraction of a millisecond: npm that never got as
-  /// far as starting Node.js, the `true` of the start-up benchmark). A
-  /// successful run is diagnosed only for an expired token the registry
-  /// named, which takes a request npm cannot have made yet; waiting would
-  /// only add the configuration reading to every such run.
-  pub(crate) fn finish(self, status: ExitStatus) {
-    let (lock, cond) = &*self.state;
-    *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
-    cond.notify_all();
-    if status.success() && !self.needs_every_exit && !self.ready.load(Ordering::Acquire) {
+  /// A run that never needed the thread and succeeded is not read at all,
+  /// unless the observer needs every exit (a report to write): a successful
+  /// run is diagnosed only for an expired token the registry named, and no
+  /// npm gets as far as a registry's answer within [`FIRST_LOOK`] (Node.js
+  /// alone takes most of it to start); reading npm's configuration to look
+  /// would only slow down every such run.
+  pub(crate) fn finish(mut self, status: ExitStatus) {
+    if let Some(Running { state, done }) = self.thread.take() {
+      let (lock, cond) = &*state;
+      *lock.lock().unwrap_or_else(|e| e.into_inner()) = Some(status);
+      cond.notify_all();
+      let _ = done.recv_timeout(FINISH);
       return;
     }
-    let _ = self.done.recv_timeout(FINISH);
+    let Some(Job {
+      argv,
+      spec,
+      mut observer,
+    }) = self.job.take()
+    else {
+      return;
+    };
+    if status.success() && !observer.needs_every_exit() {
+      return;
+    }
+    observer.observe(Evidence::Started { argv: &argv });
+    let mut reader = Reader::new(spec(&argv));
+    reader.poll(observer.as_mut(), true);
+    observer.observe(Evidence::Exited(status));
   }
 }
+
+/// When npmx first looks for the log, unless npm has exited before.
+pub(crate) const FIRST_LOOK: Duration = Duration::from_millis(50);
 
 /// npm's exit status, if it exits within `timeout`.
 fn wait_for_exit(
@@ -450,11 +491,12 @@ pub fn follow_for_test(
   let lines = Arc::new(Mutex::new(Vec::new()));
   let started = SystemTime::now();
   let mut child = std::process::Command::new(npm).args(args).spawn()?;
-  let follow = follow(
+  let mut follow = follow(
     args.to_vec(),
     move |argv| Spec::new(dirs, started, argv),
     Box::new(Record(Arc::clone(&lines))),
   );
+  follow.start(FIRST_LOOK);
   let status = child.wait()?;
   follow.finish(status);
   let lines = lines.lock().unwrap().clone();

@@ -7,13 +7,16 @@
 //! inherit as open), and reads /proc/self/maps for a stack guard. npmx does
 //! each of those itself, at the point it is right (`app::main`,
 //! `child::run`). See docs/design.md, "Start-up".
-#![no_main]
+// Under `cargo test` the test harness brings its own `main`.
+#![cfg_attr(not(test), no_main)]
 
+#[cfg(not(test))]
 use std::{
   ffi::{CStr, OsString},
   os::unix::ffi::OsStringExt,
 };
 
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
   let args = (0..usize::try_from(argc).unwrap_or(0))

@@ -148,14 +148,50 @@ pub(crate) fn reset_in_child() {
   }
 }
 
-/// The forwarding thread, not started yet: signals that arrive meanwhile
-/// wait in the pipe (see [`install`]).
+/// The signals that arrived, waiting in a pipe (see [`install`]) for the
+/// one who forwards them: npmx's main thread as it waits for npm
+/// (`child::run`), or a thread of its own where npm's exit cannot be polled.
 pub(crate) struct Forwarder {
   read: OwnedFd,
   target: Target,
 }
 
 impl Forwarder {
+  /// The pipe to poll: readable when a signal has arrived.
+  pub(crate) fn fd(&self) -> c_int {
+    use std::os::fd::AsRawFd;
+    self.read.as_raw_fd()
+  }
+
+  /// Forwards what has arrived. With `wait`, blocks for at least one
+  /// signal (call when `fd` polled readable); without, takes only what is
+  /// there.
+  pub(crate) fn forward_arrived(&self, wait: bool) {
+    let fd = self.fd();
+    if !wait {
+      // SAFETY: fcntl on our own descriptor.
+      unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
+    }
+    // Two-byte messages written whole: an even-sized read gets whole ones.
+    let mut buffer = [0u8; 64];
+    loop {
+      // SAFETY: reading into a local buffer of the given size.
+      let n = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+      if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+        continue;
+      }
+      let Ok(n) = usize::try_from(n) else {
+        return;
+      };
+      for message in buffer[..n].chunks_exact(2) {
+        deliver(&self.target, [message[0], message[1]]);
+      }
+      if wait || n < buffer.len() {
+        return;
+      }
+    }
+  }
+
   /// Starts forwarding. Called once npm runs: a thread spawned before the
   /// child would make the spawn happen in a multi-threaded process (and set
   /// up a thread arena) for nothing, on every npm call.
@@ -242,18 +278,23 @@ fn forward(read: OwnedFd, target: Target) {
   let mut read = File::from(read);
   let mut message = [0u8; 2];
   while read.read_exact(&mut message).is_ok() {
-    let signal = c_int::from(message[0]);
-    let npm_has_it = match (message[1], signal) {
-      (KERNEL, libc::SIGINT | libc::SIGQUIT) => true,
-      // Sent to the foreground group when the session leader exits; to the
-      // session leader alone when the terminal hangs up.
-      (KERNEL, libc::SIGHUP) => !session_leader(),
-      (UNKNOWN, libc::SIGINT | libc::SIGQUIT) => in_terminal_foreground(),
-      _ => false,
-    };
-    if !npm_has_it {
-      target.send(signal);
-    }
+    deliver(&target, message);
+  }
+}
+
+/// One message from the handler: pass the signal on unless npm has it too.
+fn deliver(target: &Target, [signal, origin]: [u8; 2]) {
+  let signal = c_int::from(signal);
+  let npm_has_it = match (origin, signal) {
+    (KERNEL, libc::SIGINT | libc::SIGQUIT) => true,
+    // Sent to the foreground group when the session leader exits; to the
+    // session leader alone when the terminal hangs up.
+    (KERNEL, libc::SIGHUP) => !session_leader(),
+    (UNKNOWN, libc::SIGINT | libc::SIGQUIT) => in_terminal_foreground(),
+    _ => false,
+  };
+  if !npm_has_it {
+    target.send(signal);
   }
 }
 
