@@ -82,9 +82,7 @@ pub(crate) fn run(
       // be signalled again: once reaped it may belong to someone else.
       target.exited();
       let status = reap(pid);
-      if let Ok(status) = status {
-        follow.finish(status);
-      }
+      finish(follow, &status);
       // Signals that came while npmx was finishing.
       if let Some(forwarder) = forwarder {
         forwarder.forward_arrived(false);
@@ -100,9 +98,7 @@ pub(crate) fn run(
       wait_without_reaping(pid);
       target.exited();
       let status = reap(pid);
-      if let Ok(status) = status {
-        follow.finish(status);
-      }
+      finish(follow, &status);
       status
     }
   }
@@ -115,6 +111,16 @@ pub(crate) fn run(
     return Ok(ExitStatus::from_raw(signal));
   }
   Ok(status)
+}
+
+/// Hands npm's exit to the log follower. Its work may run right here (a
+/// short run is read on this thread): a panic in it loses the diagnosis,
+/// never npm's exit status.
+fn finish(follow: debug_log::Follow, status: &std::io::Result<ExitStatus>) {
+  if let Ok(status) = status {
+    let status = *status;
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| follow.finish(status)));
+  }
 }
 
 /// Variables npm must not see: the shim's name for npmx, and the report

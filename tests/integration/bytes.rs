@@ -163,10 +163,11 @@ fn npm_inherits_ignored_signals_and_closed_descriptors_as_they_were() {
   let t = Test::new();
   t.executable(
     "bin/npm",
+    // `exec grep`: the masks of npm's own process. A grep forked by the
+    // shell would read the shell's while it waits, with signals blocked.
     "#!/bin/sh\n\
-     { grep -E '^Sig(Ign|Blk)' /proc/$$/status\n\
-       for fd in 0 1 2; do [ -e /proc/$$/fd/$fd ] && echo \"fd $fd open\" || echo \"fd $fd closed\"; done\n\
-     } > \"$OUT\"\n",
+     for fd in 0 1 2; do [ -e /proc/$$/fd/$fd ] && echo \"fd $fd open\" || echo \"fd $fd closed\"; done > \"$OUT\"\n\
+     exec grep -E '^Sig(Ign|Blk)' /proc/self/status >> \"$OUT\"\n",
   );
   let run = |out: &str, npm: &str| format!("trap '' PIPE HUP USR2; OUT={out} {npm} 2>&- <&-");
   let script = format!(
