@@ -9,11 +9,11 @@
 //!    a ratio of at most 1.01 (100 runs each: npm itself varies by ±10 ms);
 //! 3. npmx's peak memory while npm writes 1 GiB to stdout; target 8 MiB.
 //!
-//! npmx is measured as it ships: the static build (`install.sh`,
+//! npmx is measured as it ships: the static, non-PIE build (`install.sh`,
 //! `dist/build.sh` and the npm package install that one on Linux with
 //! glibc), which this benchmark builds first with `cargo build --release
-//! --target <host>` and `+crt-static`; cargo's own dynamic build is measured
-//! beside it in (1). `NPMX_BENCH_BIN=<path>` measures that binary instead
+//! --target <host>`, `+crt-static` and `relocation-model=static`; cargo's own
+//! dynamic build is measured beside it in (1). `NPMX_BENCH_BIN=<path>` measures that binary instead
 //! (an installed npmx, say).
 //!
 //! Runs are interleaved (npmx, direct, npmx, …) so that drift in the
@@ -93,7 +93,9 @@ fn static_build() -> Option<PathBuf> {
     .map(PathBuf::from)
     .unwrap_or_else(|| manifest.join("target"));
   let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-  println!("building the static npmx (cargo build --release --target {host}, +crt-static)...");
+  println!(
+    "building the static npmx (cargo build --release --target {host}, +crt-static, non-PIE)..."
+  );
   let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
   let built = Command::new(cargo)
     .args([
@@ -107,7 +109,7 @@ fn static_build() -> Option<PathBuf> {
     ])
     .env(
       "RUSTFLAGS",
-      format!("{flags} -C target-feature=+crt-static"),
+      format!("{flags} -C target-feature=+crt-static -C relocation-model=static"),
     )
     .env("CARGO_TARGET_DIR", &target_dir)
     .current_dir(manifest)
