@@ -10,8 +10,12 @@
 mod harness;
 
 mod bytes;
+mod cli;
+mod context;
+mod doctor;
 mod exit;
 mod locate;
+mod notices;
 mod real_npm;
 mod signals;
 mod terminal;

@@ -1,27 +1,14 @@
 //! npmx's own options: the offline modes' output and exit codes, colour rules.
 
-use std::{
-  io::Write,
-  process::{Command, Output, Stdio},
-};
+use crate::harness::{Done, Test};
 
-fn npmx(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
-  let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
-  cmd
-    .args(args)
-    .env_remove("NO_COLOR")
-    .env_remove("FORCE_COLOR")
-    .env_remove("NPMX_VERBOSE");
-  cmd.envs(env.iter().copied());
-  cmd
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-  let mut child = cmd.spawn().unwrap();
-  let mut input = child.stdin.take().unwrap();
-  input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-  drop(input);
-  child.wait_with_output().unwrap()
+/// npmx with these arguments, this text on stdin and these variables.
+fn npmx(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Done {
+  let mut t = Test::new().args(args).input(stdin.unwrap_or(""));
+  for (name, value) in env {
+    t = t.env(name, value);
+  }
+  t.run()
 }
 
 fn text(bytes: &[u8]) -> String {

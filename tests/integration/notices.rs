@@ -2,71 +2,25 @@
 //! writes its debug log over time as npm does, and npmx must speak while it
 //! runs — once, and never when npm fails at once or succeeds at once.
 
-use std::{
-  fs,
-  path::Path,
-  process::{Command, Output, Stdio},
-  thread,
-  time::Duration,
-};
+use std::{thread, time::Duration};
 
-struct Scripted {
-  dir: tempfile::TempDir,
-  env: Vec<(String, String)>,
+use crate::harness::{Done, Test};
+
+/// `npm install e2e-dep` where npm is the scripted one (`steps`), its cache
+/// (and so its logs) in the test directory.
+fn scripted(steps: &[&str]) -> Test {
+  let t = Test::new().scripted_npm(steps);
+  let cache = format!("--cache={}", t.path("cache").display());
+  t.args(["install", "e2e-dep", &cache])
 }
 
-impl Scripted {
-  fn new(steps: &[&str]) -> Scripted {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("steps"), steps.join("\n") + "\n").unwrap();
-    fs::create_dir_all(dir.path().join("home")).unwrap();
-    Scripted {
-      dir,
-      env: Vec::new(),
-    }
-  }
-
-  fn env(mut self, name: &str, value: &str) -> Scripted {
-    self.env.push((name.into(), value.into()));
-    self
-  }
-
-  fn command(&self) -> Command {
-    let root = self.dir.path();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/script-npm");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
-    cmd
-      .args([
-        "install",
-        "e2e-dep",
-        &format!("--cache={}", root.join("cache").display()),
-      ])
-      .current_dir(root)
-      .env_clear()
-      .env("PATH", "/usr/bin:/bin")
-      .env("HOME", root.join("home"))
-      .env("NPMX_NPM", &script)
-      .env("SCRIPT_NPM", root.join("steps"))
-      .env("SCRIPT_LOGS", root.join("cache/_logs"))
-      .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-      .stdin(Stdio::null())
-      .stdout(Stdio::piped())
-      .stderr(Stdio::piped());
-    cmd
-  }
-
-  fn run(&self) -> Output {
-    self.command().output().unwrap()
-  }
-}
-
-fn stderr(out: &Output) -> String {
-  String::from_utf8_lossy(&out.stderr).into_owned()
+fn stderr(out: &Done) -> String {
+  out.stderr()
 }
 
 #[test]
 fn a_retried_request_is_told_while_npm_still_runs() {
-  let out = Scripted::new(&[
+  let out = scripted(&[
     "log silly packumentCache full:http://127.0.0.1:9/e2e-dep cache-miss",
     "log http fetch GET http://127.0.0.1:9/e2e-dep attempt 1 failed with ECONNRESET",
     "sleep 3",
@@ -90,7 +44,7 @@ fn a_retried_request_is_told_while_npm_still_runs() {
 
 #[test]
 fn npm_failing_at_once_gets_the_diagnosis_alone() {
-  let out = Scripted::new(&[
+  let out = scripted(&[
     "log http fetch GET http://127.0.0.1:9/e2e-dep attempt 1 failed with ECONNREFUSED",
     "log error code ECONNREFUSED",
     "log error request to http://127.0.0.1:9/e2e-dep failed, reason: connect ECONNREFUSED 127.0.0.1:9",
@@ -105,7 +59,7 @@ fn npm_failing_at_once_gets_the_diagnosis_alone() {
 
 #[test]
 fn a_hung_request_is_told_once_and_a_github_job_gets_a_warning() {
-  let out = Scripted::new(&[
+  let out = scripted(&[
     "log silly packumentCache full:http://127.0.0.1:9/e2e-dep cache-miss",
     "sleep 4",
     "exit 0",
@@ -134,25 +88,22 @@ fn notices_can_be_turned_off_and_a_silent_npm_gets_none() {
     "sleep 2.5",
     "exit 0",
   ];
-  let off = Scripted::new(&steps).env("NPMX_LIVE", "0").run();
+  let off = scripted(&steps).env("NPMX_LIVE", "0").run();
   assert!(!stderr(&off).contains("npmx"), "{}", stderr(&off));
-  let silent = Scripted::new(&steps)
-    .env("npm_config_loglevel", "silent")
-    .run();
+  let silent = scripted(&steps).env("npm_config_loglevel", "silent").run();
   assert!(!stderr(&silent).contains("npmx"), "{}", stderr(&silent));
 }
 
 #[test]
 fn a_run_stopped_while_waiting_says_what_it_waited_for() {
-  let scripted = Scripted::new(&[
+  let running = scripted(&[
     "log silly packumentCache full:http://127.0.0.1:9/e2e-dep cache-miss",
     "wait",
-  ]);
-  let child = scripted.command().spawn().unwrap();
+  ])
+  .spawn();
   thread::sleep(Duration::from_millis(1500));
-  // SAFETY: signalling our own child.
-  unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-  let out = child.wait_with_output().unwrap();
+  running.kill(libc::SIGTERM);
+  let out = running.wait();
   let err = stderr(&out);
   assert!(
     err.contains("npmx: npm was stopped (SIGTERM) after waiting ")
@@ -170,16 +121,13 @@ fn two_runs_together_each_get_their_own_diagnosis() {
   let dir = tempfile::tempdir().unwrap();
   let cache = dir.path().join("cache");
   let run = |name: &str, steps: &[&str], delay: &str| {
-    let mut s = Scripted::new(steps).env("SCRIPT_DELAY", delay);
     // One cache (and so one logs directory) for both.
-    s.env.push((
-      "SCRIPT_LOGS".into(),
-      cache.join("_logs").display().to_string(),
-    ));
-    let mut cmd = s.command();
-    cmd.arg(format!("--cache={}", cache.display()));
-    let child = cmd.spawn().unwrap();
-    (name.to_owned(), s, child)
+    let running = scripted(steps)
+      .env("SCRIPT_DELAY", delay)
+      .env("SCRIPT_LOGS", cache.join("_logs"))
+      .args([format!("--cache={}", cache.display())])
+      .spawn();
+    (name.to_owned(), running)
   };
   let late = run(
     "late",
@@ -202,11 +150,11 @@ fn two_runs_together_each_get_their_own_diagnosis() {
     ],
     "0",
   );
-  for ((name, _keep, child), want) in [
+  for ((name, running), want) in [
     (late, "[package-not-found]"),
     (early, "[registry-forbidden]"),
   ] {
-    let out = child.wait_with_output().unwrap();
+    let out = running.wait();
     let err = stderr(&out);
     assert!(err.contains(want), "{name}: wants {want}:\n{err}");
   }

@@ -1,39 +1,25 @@
 //! `npmx --npmx-doctor` shows where settings come from and the problems
 //! visible before npm runs, and never shows a secret.
 
-use std::{fs, path::Path, process::Command};
+use crate::harness::Test;
 
+/// `npmx --npmx-doctor` in a project `app/` with these `.npmrc` files (an
+/// empty global one) and variables: its exit code and stdout.
 fn doctor(project_npmrc: &str, user_npmrc: &str, env: &[(&str, &str)]) -> (i32, String) {
-  let dir = tempfile::tempdir().unwrap();
-  let (home, app) = (dir.path().join("home"), dir.path().join("app"));
-  fs::create_dir_all(&home).unwrap();
-  fs::create_dir_all(&app).unwrap();
-  fs::write(
-    app.join("package.json"),
+  let mut t = Test::new().cwd("app").args(["--npmx-doctor"]);
+  t.write(
+    "app/package.json",
     r#"{"name":"@acme/ui","version":"1.0.0"}"#,
-  )
-  .unwrap();
-  fs::write(app.join(".npmrc"), project_npmrc).unwrap();
-  fs::write(home.join(".npmrc"), user_npmrc).unwrap();
-  let global = dir.path().join("global-npmrc");
-  fs::write(&global, "").unwrap();
-  let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
-  cmd
-    .arg("--npmx-doctor")
-    .current_dir(&app)
-    .env_clear()
-    .env("HOME", &home)
-    .env("PATH", "/usr/bin:/bin");
-  cmd.env("npm_config_globalconfig", &global);
-  for (k, v) in env {
-    cmd.env(k, v);
+  );
+  t.write("app/.npmrc", project_npmrc);
+  t.write("home/.npmrc", user_npmrc);
+  let global = t.write("global-npmrc", "");
+  t = t.env("npm_config_globalconfig", global);
+  for (name, value) in env {
+    t = t.env(name, value);
   }
-  let out = cmd.output().unwrap();
-  assert!(Path::new(&app).exists());
-  (
-    out.status.code().unwrap(),
-    String::from_utf8(out.stdout).unwrap(),
-  )
+  let out = t.run();
+  (out.code().unwrap(), out.stdout())
 }
 
 const SECRET: &str = "npm_abcdefghijklmnopqrstuvwxyz0123456789";
