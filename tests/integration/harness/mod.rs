@@ -68,6 +68,8 @@ pub enum Io {
   File,
 }
 
+/// Cloned, a test shares its directory: one machine, several runs.
+#[derive(Clone)]
 pub struct Test {
   /// Shared with the runs, so that `Test::new()….spawn()` keeps it.
   dir: Arc<tempfile::TempDir>,

@@ -66,12 +66,20 @@ impl Running {
   }
 
   /// Waits for the program to exit, and for the pipes it leaves open to close.
+  #[allow(clippy::zombie_processes)] // reaped by wait4, which gives its rusage
   pub fn wait(mut self) -> Done {
     let mut child = self.child.take().unwrap();
     let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-      if let Some(status) = child.try_wait().unwrap() {
-        break status;
+    // wait4 rather than `try_wait`, for the run's peak memory.
+    let pid = child.id() as i32;
+    let (status, peak_kib) = loop {
+      let mut raw = 0;
+      // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
+      let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+      if unsafe { libc::wait4(pid, &mut raw, libc::WNOHANG, &mut usage) } == pid {
+        // Reaped here: `child` must not wait for it again.
+        std::mem::forget(child);
+        break (ExitStatus::from_raw(raw), usage.ru_maxrss);
       }
       if Instant::now() > deadline {
         kill_group(child.id() as i32);
@@ -97,6 +105,7 @@ impl Running {
       stdout,
       stderr,
       tty,
+      peak_kib,
     }
   }
 }
@@ -123,6 +132,9 @@ pub struct Done {
   pub stderr: Vec<u8>,
   /// What the terminal showed (output post-processing makes `\n` `\r\n`).
   pub tty: Vec<u8>,
+  /// The run's peak resident memory in KiB (`ru_maxrss`: the largest of the
+  /// program and the children it waited for).
+  pub peak_kib: i64,
 }
 
 impl Done {

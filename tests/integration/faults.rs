@@ -3,30 +3,16 @@
 //! child's own maximum resident set, from wait4), writes that block (a FIFO
 //! nobody reads), a signal that comes while npmx finishes, and kill -9.
 
-use std::{
-  fs,
-  io::Write,
-  path::Path,
-  process::{Command, Stdio},
-};
+use std::{fs, io::Write, path::Path};
+
+use crate::harness::{Io, Test};
 
 const LIMIT_KIB: i64 = 64 * 1024;
 
-/// Runs `cmd` to its end; its exit code and peak RSS in KiB.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which gives its rusage
-fn peak(mut cmd: Command) -> (i32, i64) {
-  let child = cmd
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-  let pid = child.id() as i32;
-  let mut status = 0;
-  // SAFETY: an all-zero rusage is valid; wait4 fills it for our own child.
-  let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-  let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-  assert_eq!(waited, pid);
-  (libc::WEXITSTATUS(status), usage.ru_maxrss)
+/// Runs `t` to its end, output discarded; its exit code and peak RSS in KiB.
+fn peak(t: Test) -> (i32, i64) {
+  let done = t.stdout(Io::Null).stderr(Io::Null).run();
+  (done.code().unwrap(), done.peak_kib)
 }
 
 fn huge_line(path: &Path) {
@@ -60,20 +46,14 @@ fn million_lines(path: &Path, prefix: &str) {
 
 #[test]
 fn a_saved_log_of_a_100_mb_line_or_a_million_lines_stays_small() {
-  let dir = tempfile::tempdir().unwrap();
   for (name, make) in [
     ("line", huge_line as fn(&Path)),
     ("lines", |p: &Path| million_lines(p, "npm ")),
   ] {
-    let input = dir.path().join(name);
+    let t = Test::new();
+    let input = t.path(name);
     make(&input);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
-    cmd
-      .arg("--npmx-diagnose")
-      .arg(&input)
-      .env_clear()
-      .env("HOME", dir.path());
-    let (code, kib) = peak(cmd);
+    let (code, kib) = peak(t.args(["--npmx-diagnose".as_ref(), input.as_os_str()]));
     assert_eq!(code, 0, "{name}: a diagnosis is still made");
     assert!(kib <= LIMIT_KIB, "{name}: peak {kib} KiB");
   }
@@ -81,9 +61,8 @@ fn a_saved_log_of_a_100_mb_line_or_a_million_lines_stays_small() {
 
 #[test]
 fn a_live_run_with_a_million_log_lines_and_a_100_mb_line_stays_small() {
-  let dir = tempfile::tempdir().unwrap();
-  let root = dir.path();
-  let lines = root.join("lines");
+  let t = Test::new();
+  let lines = t.path("lines");
   let mut f = std::io::BufWriter::new(fs::File::create(&lines).unwrap());
   for i in 0..1_000_000 {
     writeln!(
@@ -101,8 +80,8 @@ fn a_live_run_with_a_million_log_lines_and_a_100_mb_line_stays_small() {
   }
   writeln!(f).unwrap();
   drop(f);
-  let cmd = scripted(root, &format!("append {}\n{E403}exit 1\n", lines.display()));
-  let (code, kib) = peak(cmd);
+  let steps = format!("append {}", lines.display());
+  let (code, kib) = peak(scripted(t, &[&steps, E403[0], E403[1], "exit 1"]));
   assert_eq!(code, 1);
   assert!(kib <= LIMIT_KIB, "peak {kib} KiB");
 }
@@ -113,72 +92,49 @@ fn mkfifo(path: &Path) {
   assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
 }
 
-/// A scripted npm (tests/support/script-npm) in `root`, with these steps.
-fn scripted(root: &Path, steps: &str) -> Command {
-  fs::write(root.join("steps"), steps).unwrap();
-  fs::create_dir_all(root.join("home")).unwrap();
-  let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/script-npm");
-  let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
-  cmd
-    .args([
-      "install",
-      &format!("--cache={}", root.join("cache").display()),
-    ])
-    .current_dir(root)
-    .env_clear()
-    .env("PATH", "/usr/bin:/bin")
-    .env("HOME", root.join("home"))
-    .env("NPMX_NPM", &script)
-    .env("SCRIPT_NPM", root.join("steps"))
-    .env("SCRIPT_LOGS", root.join("cache/_logs"));
-  cmd
+/// `npm install` where npm is the scripted one (tests/support/script-npm),
+/// with these steps, its cache and logs in the test's directory.
+fn scripted(t: Test, steps: &[&str]) -> Test {
+  let t = t.scripted_npm(steps);
+  let cache = format!("--cache={}", t.path("cache").display());
+  t.args(["install", &cache])
 }
 
-const E403: &str =
-  "log error code E403\nlog error 403 Forbidden - GET https://registry.npmjs.org/left-pad\n";
+/// npm's error block for a 403, as script steps.
+const E403: [&str; 2] = [
+  "log error code E403",
+  "log error 403 Forbidden - GET https://registry.npmjs.org/left-pad",
+];
 
 #[test]
 fn a_report_or_summary_nobody_reads_costs_neither_the_diagnosis_nor_the_report() {
-  let dir = tempfile::tempdir().unwrap();
-  let fifo = dir.path().join("fifo");
-  mkfifo(&fifo);
   // Saved log, report to a FIFO: npmx still ends.
-  let mut input = Command::new(env!("CARGO_BIN_EXE_npmx"))
-    .arg("--npmx-diagnose")
-    .env_clear()
-    .env("HOME", dir.path())
+  let t = Test::new();
+  let fifo = t.path("fifo");
+  mkfifo(&fifo);
+  let out = t
+    .args(["--npmx-diagnose"])
     .env("NPMX_REPORT", &fifo)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-  input
-    .stdin
-    .take()
-    .unwrap()
-    .write_all(b"npm error code E403\nnpm error 403 Forbidden - GET https://registry.npmjs.org/x\n")
-    .unwrap();
-  let out = input.wait_with_output().unwrap();
-  assert_eq!(out.status.code(), Some(0));
-  assert!(String::from_utf8_lossy(&out.stdout).contains("[registry-forbidden]"));
-  assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the report"));
+    .input("npm error code E403\nnpm error 403 Forbidden - GET https://registry.npmjs.org/x\n")
+    .run();
+  assert_eq!(out.code(), Some(0));
+  assert!(out.stdout().contains("[registry-forbidden]"));
+  assert!(out.stderr().contains("cannot write the report"));
 
   // Live, in GitHub Actions, the step summary a FIFO: stderr and the report
   // are written first.
-  let root = dir.path().join("live");
-  fs::create_dir_all(&root).unwrap();
-  let report = root.join("report.json");
-  let out = scripted(&root, &format!("{E403}exit 1\n"))
+  let t = Test::new();
+  let fifo = t.path("fifo");
+  mkfifo(&fifo);
+  let t = scripted(t, &[E403[0], E403[1], "exit 1"])
     .env("GITHUB_ACTIONS", "true")
     .env("GITHUB_STEP_SUMMARY", &fifo)
-    .env("NPMX_REPORT", &report)
-    .output()
-    .unwrap();
-  assert_eq!(out.status.code(), Some(1));
-  assert!(String::from_utf8_lossy(&out.stderr).contains("[registry-forbidden]"));
+    .with_report();
+  let out = t.run();
+  assert_eq!(out.code(), Some(1));
+  assert!(out.stderr().contains("[registry-forbidden]"));
   assert!(
-    fs::read_to_string(&report)
+    String::from_utf8(t.read("npmx-report.json"))
       .unwrap()
       .contains("registry-forbidden")
   );
@@ -186,45 +142,39 @@ fn a_report_or_summary_nobody_reads_costs_neither_the_diagnosis_nor_the_report()
 
 #[test]
 fn a_sigterm_while_npmx_finishes_is_died_of() {
-  use std::os::unix::process::ExitStatusExt;
-  let dir = tempfile::tempdir().unwrap();
-  let fifo = dir.path().join("fifo");
+  let t = Test::new();
+  let fifo = t.path("fifo");
   mkfifo(&fifo);
   // npm exits 0 at once; npmx then spends up to 2 s on a report nobody reads.
-  let child = scripted(dir.path(), &format!("{E403}exit 0\n"))
+  let running = scripted(t, &[E403[0], E403[1], "exit 0"])
     .env("NPMX_REPORT", &fifo)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
+    .stdout(Io::Null)
+    .stderr(Io::Null)
+    .spawn();
   std::thread::sleep(std::time::Duration::from_millis(800));
-  // SAFETY: signalling our own child.
-  unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-  let status = child.wait_with_output().unwrap().status;
-  assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+  running.kill(libc::SIGTERM);
+  let done = running.wait();
+  assert_eq!(done.signal(), Some(libc::SIGTERM), "{:?}", done.status);
 }
 
 /// kill -9 of npmx at random moments while npm starts (1,000 times): npm
 /// never outlives it.
 #[test]
 fn npm_never_outlives_a_killed_npmx() {
-  let dir = tempfile::tempdir().unwrap();
   let marker = format!("npmx-orphan-test-{}", std::process::id());
   let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
   for _ in 0..1000 {
     seed ^= seed << 13;
     seed ^= seed >> 7;
     seed ^= seed << 17;
-    let child = scripted(dir.path(), "wait\n")
-      .arg(&marker)
-      .stdout(Stdio::null())
-      .stderr(Stdio::null())
-      .spawn()
-      .unwrap();
+    let running = scripted(Test::new(), &["wait"])
+      .args([&marker])
+      .stdout(Io::Null)
+      .stderr(Io::Null)
+      .spawn();
     std::thread::sleep(std::time::Duration::from_micros(seed % 3000));
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
-    let _ = child.wait_with_output();
+    running.kill(libc::SIGKILL);
+    running.wait();
   }
   // The scripted npm sleeps in a loop: anything left of it is an orphan.
   let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

@@ -7,10 +7,10 @@
 
 use std::{
   fs,
-  io::Write,
   path::{Path, PathBuf},
-  process::{Command, Stdio},
 };
+
+use crate::harness::Test;
 
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -74,61 +74,55 @@ fn assert_harmless(what: &str, out: &str) {
   assert!(!out.contains("##["), "{what}:\n{out}");
 }
 
+/// A machine with secrets in its `.npmrc` layers: a home, a project, an
+/// empty global config, a cache.
 struct Machine {
-  dir: tempfile::TempDir,
+  test: Test,
 }
 
 impl Machine {
   fn new(user_npmrc: &str, project_npmrc: &str) -> Machine {
-    let dir = tempfile::tempdir().unwrap();
+    let test = Test::new();
     for d in ["home", "project", "global", "cache"] {
-      fs::create_dir_all(dir.path().join(d)).unwrap();
+      fs::create_dir_all(test.path(d)).unwrap();
     }
-    fs::write(dir.path().join("home/.npmrc"), user_npmrc).unwrap();
-    fs::write(dir.path().join("project/.npmrc"), project_npmrc).unwrap();
-    fs::write(dir.path().join("global/npmrc"), "").unwrap();
-    fs::write(
-      dir.path().join("project/package.json"),
+    test.write("home/.npmrc", user_npmrc);
+    test.write("project/.npmrc", project_npmrc);
+    test.write("global/npmrc", "");
+    test.write(
+      "project/package.json",
       r#"{"name": "e2e-project", "version": "1.0.0"}"#,
-    )
-    .unwrap();
-    Machine { dir }
+    );
+    Machine { test }
   }
 
   fn path(&self, p: &str) -> PathBuf {
-    self.dir.path().join(p)
+    self.test.path(p)
   }
 
-  fn npmx(&self) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_npmx"));
-    cmd
-      .current_dir(self.path("project"))
-      .env_clear()
-      .env("PATH", "/usr/bin:/bin")
-      .env("HOME", self.path("home"))
-      .env("npm_config_globalconfig", self.path("global/npmrc"))
+  /// npmx in the project, every piece of evidence shown, a report written.
+  fn npmx(&self) -> Test {
+    let global = self.path("global/npmrc");
+    self
+      .test
+      .clone()
+      .cwd("project")
+      .env("npm_config_globalconfig", global)
       .env("NPMX_VERBOSE", "1")
-      .env("NPMX_REPORT", self.path("report.json"));
-    cmd
+      .with_report()
+  }
+
+  fn report(&self) -> String {
+    fs::read_to_string(self.path("npmx-report.json")).unwrap()
   }
 
   fn diagnose(&self, input: &str, env: &[(&str, &str)]) -> (String, String) {
-    let mut cmd = self.npmx();
-    cmd.arg("--npmx-diagnose").envs(env.iter().copied());
-    cmd
-      .stdin(Stdio::piped())
-      .stdout(Stdio::piped())
-      .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    let report = fs::read_to_string(self.path("report.json")).unwrap();
-    (
-      String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap(),
-      report,
-    )
+    let mut t = self.npmx().args(["--npmx-diagnose"]).input(input);
+    for (name, value) in env {
+      t = t.env(name, value);
+    }
+    let out = t.run();
+    (out.stdout() + &out.stderr(), self.report())
   }
 }
 
@@ -237,9 +231,9 @@ fn live(machine: &Machine, reason: &str, env: &[(&str, &str)]) -> (String, Strin
   }
   fs::write(replay.join("stdout"), "").unwrap();
   fs::write(replay.join("meta.json"), "{\n  \"exit_code\": 1\n}\n").unwrap();
-  let root = machine.dir.path().to_str().unwrap();
+  let root = machine.test.dir().to_str().unwrap();
   let summary = machine.path("summary.md");
-  let out = machine
+  let mut t = machine
     .npmx()
     .args([
       "install",
@@ -249,25 +243,20 @@ fn live(machine: &Machine, reason: &str, env: &[(&str, &str)]) -> (String, Strin
       &format!("--globalconfig={root}/global/npmrc"),
       &format!("--cache={root}/cache"),
     ])
-    .env(
-      "NPMX_NPM",
-      Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/replay-npm"),
-    )
-    .env("REPLAY", &replay)
-    .env("REPLAY_ROOT", root)
-    .env("REPLAY_LOGS", machine.path("cache/_logs"))
+    .replay_npm(&replay)
     .env("GITHUB_ACTIONS", "true")
-    .env("GITHUB_STEP_SUMMARY", &summary)
-    .envs(env.iter().copied())
-    .output()
-    .unwrap();
+    .env("GITHUB_STEP_SUMMARY", &summary);
+  for (name, value) in env {
+    t = t.env(name, value);
+  }
+  let out = t.run();
   // npm's own bytes are npm's; npmx's text starts after them.
   let stderr = String::from_utf8(out.stderr).unwrap();
   let ours = stderr[stderr.find("\nnpmx: ").expect(&stderr)..].to_owned();
   (
     ours,
     fs::read_to_string(summary).unwrap_or_default(),
-    fs::read_to_string(machine.path("report.json")).unwrap(),
+    machine.report(),
   )
 }
 
@@ -320,8 +309,7 @@ fn doctor_shows_no_escape_sequence_or_line_break_from_a_cloned_npmrc() {
      @acme:registry=\"https://acme.example/\\u001b]8;;https://evil.example\\u0007link\"\n\
      //npm.acme.com/:_authToken=\"line1\\nsecret-on-line-2-ABCDEFGH\"\n",
   );
-  let out = machine.npmx().arg("--npmx-doctor").output().unwrap();
-  let text = String::from_utf8(out.stdout).unwrap();
+  let text = machine.npmx().args(["--npmx-doctor"]).run().stdout();
   assert_harmless("doctor", &text);
   // (Whether the first line is a setting at all is npm's ini reading's
   // business, tested against npm in tests/npmrc_differential.rs.)
