@@ -727,7 +727,7 @@ scenarios! {
 /// Fixtures not replayed by `scenario` (they need a terminal).
 const INTERACTIVE: &[&str] = &["otp-publish-tty"];
 
-/// Fixtures read only offline (tests/corpus.rs): with its cache on a full
+/// Fixtures read only offline (tests/integration/corpus.rs): with its cache on a full
 /// 16 KiB disk, where npm meets ENOSPC first depends on timing, and so does
 /// its exit code (1, or 228 for errno -28) and whether its debug log gets a
 /// line. Replayed live, the run would not be the fixture's run.

@@ -73,7 +73,7 @@ OFFLINE_NOTE = ("Offline there is no config or environment to show the proxy / t
 def sc(name, args, expect, note, files=None, env=None, wrap=None, root_only=False, tty=None, also=None, saw=False,
        offline=None, offline_note=OFFLINE_NOTE):
   """expect: the cause's id (None: npmx says nothing). also: ids npmx should list
-  after it. offline: what npm's files alone show (tests/corpus.rs), one id or
+  after it. offline: what npm's files alone show (tests/integration/corpus.rs), one id or
   {file: id}, where the config or environment decides expect. saw: record the
   scripted registry's requests."""
   return {

@@ -12,9 +12,12 @@
 //!
 //! `expect: none` means npmx must say nothing. `expect: a, b | cmd` lists the
 //! causes in order; the command must be among the first cause's steps.
-//! Adding a signature = one entry in `src/signature.rs` + one fixture here.
+//! Adding a signature = one entry in its family file under `src/causes/`
+//! plus one fixture here (docs/design.md, "Adding a cause").
 
-use std::{fs, io::Write, path::Path, process::Command};
+use std::{fs, io::Write, path::Path};
+
+use crate::harness::Test;
 
 struct Expect {
   ids: Vec<String>,
@@ -39,20 +42,16 @@ fn expectation(text: &str, file: &Path) -> Expect {
   Expect { ids, command }
 }
 
+/// `npmx --npmx-diagnose` of `body` (saved as a file): its exit code and report.
 fn diagnose(body: &str) -> (i32, serde_json::Value) {
-  let dir = tempfile::tempdir().unwrap();
-  let input = dir.path().join("input.txt");
-  let report = dir.path().join("report.json");
-  fs::write(&input, body).unwrap();
-  let out = Command::new(env!("CARGO_BIN_EXE_npmx"))
-    .arg("--npmx-diagnose")
-    .arg(&input)
-    .env("NPMX_REPORT", &report)
-    .env_remove("NPMX_VERBOSE")
-    .output()
-    .unwrap();
-  let json = serde_json::from_str(&fs::read_to_string(&report).unwrap()).unwrap();
-  (out.status.code().unwrap(), json)
+  let t = Test::new().with_report();
+  let input = t.write("input.txt", body);
+  let out = t
+    .clone()
+    .args(["--npmx-diagnose".as_ref(), input.as_os_str()])
+    .run();
+  let json = serde_json::from_slice(&t.read("npmx-report.json")).unwrap();
+  (out.code().unwrap(), json)
 }
 
 /// The cause ids of a report, in order.
@@ -229,7 +228,7 @@ fn real_npm_11_outputs_and_debug_logs() {
           );
         }
         (true, Some(_)) => failures.push(format!(
-          "{name}/{file}: now gives {want:?}; take it off NPM11_KNOWN_GAPS in tests/corpus.rs"
+          "{name}/{file}: now gives {want:?}; take it off NPM11_KNOWN_GAPS in tests/integration/corpus.rs"
         )),
       }
     }
