@@ -12,10 +12,10 @@ userconfig and empty globalconfig, and writes to tests/fixtures/npm11/<name>/:
   meta.json        argv, exit code, versions, env, the files the run had,
                    and the cause a senior engineer would name (expect.id)
 
-tests/e2e.rs re-runs every fixture through npmx from meta.json and compares.
+tests/e2e/ re-runs every fixture through npmx from meta.json and compares.
 Never edit fixtures by hand: re-run this script.
 
-NORMALISATION (must match normalise() in tests/e2e.rs):
+NORMALISATION (must match tests/e2e/normalise.rs):
   * the servers' temporary directory -> /tmp/npmx-e2e/servers
   * the scenario's temporary directory -> /tmp/npmx-e2e
   * each server's real port -> its fixed placeholder port (servers.py
@@ -470,7 +470,7 @@ def fill(text: str, v: dict) -> str:
 
 # ------------------------------------------------------------------ normalisation
 
-# The same patterns, in the same order, as normalise() in tests/e2e.rs (Rust's
+# The same patterns, in the same order, as normalise() in tests/e2e/normalise.rs (Rust's
 # regex has no look-around, so neither do these).
 STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}_\d{2}_\d{2}_\d{3}Z")
 IN_TIME = re.compile(r"\bin \d+(?:\.\d+)?(?:ms|s|m|h)\b")
@@ -505,7 +505,7 @@ def normalise(text: str, st: dict, tmp: str) -> str:
 
 # npm run by an ordinary user (nobody) who may write its HOME, cache and project
 # but not `prefix/`, a root-owned folder like /usr/local: `npm install -g` there
-# fails with EACCES, as it does for people. Keep equal to tests/e2e.rs.
+# fails with EACCES, as it does for people. Keep equal to tests/e2e/run.rs.
 AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 

@@ -22,7 +22,7 @@
 //! - npmx's own surfaces: `cli`, `doctor`;
 //! - nothing leaks, nothing acts: `secrets`.
 //!
-//! The end-to-end suite against real servers (`tests/e2e.rs`), the npm
+//! The end-to-end suite against real servers (`tests/e2e/`), the npm
 //! version sample (`tests/npm_versions.rs`), the install scripts
 //! (`tests/dropin.rs`) and the differential tests against npm's own code
 //! (`tests/npm_flags.rs`, `tests/npmrc_differential.rs`) are binaries of
