@@ -22,9 +22,9 @@ use std::{
 
 use crate::{
   Error, Observer,
-  debug_log::{self, Spec},
+  debug_log::Spec,
   depth::{self, Depth},
-  mode,
+  follow, mode,
   signals::{self, Forwarder, Target},
   spawn::{self, Launch},
 };
@@ -64,7 +64,7 @@ pub(crate) fn run(
   ignore_sigpipe();
   target.started(pid);
 
-  let mut follow = debug_log::follow(
+  let mut follow = follow::follow(
     args.to_vec(),
     move |argv| Spec::new(log_dirs(), started, argv).with_pid(pid),
     observer,
@@ -74,7 +74,7 @@ pub(crate) fn run(
     // thread only if npm is still running after `FIRST_LOOK`.
     (Some(npm), forwarder) => {
       let forwarder = forwarder.as_ref();
-      if !wait_forwarding(pid, &npm, forwarder, Some(debug_log::FIRST_LOOK)) {
+      if !wait_forwarding(pid, &npm, forwarder, Some(follow::FIRST_LOOK)) {
         follow.start(Duration::ZERO);
         wait_forwarding(pid, &npm, forwarder, None);
       }
@@ -94,7 +94,7 @@ pub(crate) fn run(
       if let Some(forwarder) = forwarder {
         let _ = forwarder.start();
       }
-      follow.start(debug_log::FIRST_LOOK);
+      follow.start(follow::FIRST_LOOK);
       wait_without_reaping(pid);
       target.exited();
       let status = reap(pid);
@@ -116,7 +116,7 @@ pub(crate) fn run(
 /// Hands npm's exit to the log follower. Its work may run right here (a
 /// short run is read on this thread): a panic in it loses the diagnosis,
 /// never npm's exit status.
-fn finish(follow: debug_log::Follow, status: &std::io::Result<ExitStatus>) {
+fn finish(follow: follow::Follow, status: &std::io::Result<ExitStatus>) {
   if let Ok(status) = status {
     let status = *status;
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| follow.finish(status)));

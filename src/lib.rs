@@ -5,10 +5,10 @@
 //!
 //! 1. `mode`, `options`: who we are (argv[0]) and npmx's own `--npmx-*` options.
 //! 2. `locate`, `depth`: find the real npm by identity, never by name, and stop loops.
-//! 3. `child`, `signals`, `exit_status`: run npm on the caller's own terminal, forward
-//!    signals, and leave exactly as npm left.
-//! 4. `logs_dir`, `debug_log`, `evidence`: follow npm's own debug log while it runs and hand
-//!    each line to the diagnosis stage.
+//! 3. `child`, `spawn`, `signals`, `exit_status`: start npm (one vfork-style clone) on the
+//!    caller's own terminal, forward signals, and leave exactly as npm left.
+//! 4. `logs_dir`, `log_identity`, `debug_log`, `follow`, `evidence`: find npm's own debug log,
+//!    follow it while npm runs and hand each line to the diagnosis stage.
 //! 5. `line`, `transcript`, `facts`, `shape`: read npm's lines (live log, saved output, CI
 //!    logs) once, into typed facts.
 //! 6. `env`, `npmrc`, `npm_flags`, `config`, `command`, `context`, `ci`, `product`, `url`: what npm reads,
@@ -46,6 +46,7 @@ mod evidence;
 mod exit_status;
 mod explain;
 mod facts;
+mod follow;
 mod js;
 mod line;
 mod live;
@@ -77,7 +78,7 @@ pub use crate::app::main;
 #[doc(hidden)]
 pub mod testing {
   //! Entry points for the integration tests and benchmarks. Not a stable API.
-  pub use crate::debug_log::follow_for_test;
+  pub use crate::follow::follow_for_test;
 
   /// The cause ids npmx finds in a saved npm output (`--npmx-diagnose`).
   pub fn diagnose_text(text: &str) -> Vec<&'static str> {

@@ -40,6 +40,7 @@ mod corpus;
 mod doctor;
 mod exit;
 mod faults;
+mod layout;
 mod locate;
 mod notices;
 mod real_npm;
