@@ -3,7 +3,7 @@
 # and quick when everything is already there.
 #
 #   * squid (Debian package), only if it is missing: the forward proxy.
-#   * zsh, fish and shellcheck (Debian packages), only if missing, for tests/dropin.rs.
+#   * zsh, fish and shellcheck (Debian packages), only if missing, for tests/dropin/.
 #   * Verdaccio 6.8.0 and its dependencies, pinned by tests/e2e/package-lock.json,
 #     into tests/e2e/node_modules (gitignored), with `npm ci`.
 #
@@ -45,7 +45,7 @@ else
 fi
 
 # ---------------------------------------------------------------- shells
-# tests/dropin.rs checks the shell-config blocks install.sh writes with the
+# tests/dropin/ checks the shell-config blocks install.sh writes with the
 # real zsh and fish, and lints the scripts with shellcheck. Without them those
 # checks print a note and skip; on a root machine, install them.
 missing=()
@@ -61,7 +61,7 @@ elif [[ $(id -u) -eq 0 ]]; then
     || { apt-get update -qq && apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}" >/dev/null; }; } \
     || die "apt-get install ${missing[*]} failed"
 else
-  say "NOTE: ${missing[*]} missing and not root: tests/dropin.rs will skip the checks that need them"
+  say "NOTE: ${missing[*]} missing and not root: tests/dropin/ will skip the checks that need them"
 fi
 
 # ---------------------------------------------------------------- verdaccio

@@ -24,7 +24,7 @@
 //!
 //! The end-to-end suite against real servers (`tests/e2e/`), the npm
 //! version sample (`tests/npm_versions.rs`), the install scripts
-//! (`tests/dropin.rs`) and the differential tests against npm's own code
+//! (`tests/dropin/`) and the differential tests against npm's own code
 //! (`tests/npm_flags.rs`, `tests/npmrc_differential.rs`) are binaries of
 //! their own.
 //!

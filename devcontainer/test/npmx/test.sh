@@ -2,7 +2,7 @@
 # `devcontainer features test -f npmx` (from devcontainer/): runs inside a
 # container built with the Feature. Needs an npmx binary packaged next to
 # src/npmx/install.sh (see ../../README.md); not run by `cargo test`, which
-# tests the install script in a temporary root instead (tests/dropin.rs).
+# tests the install script in a temporary root instead (tests/dropin/).
 set -e
 
 # shellcheck source=/dev/null
