@@ -26,7 +26,7 @@ use crate::{
   depth::{self, Depth},
   follow, mode,
   signals::{self, Forwarder, Target},
-  spawn::{self, Launch},
+  spawn::{self, Failure, Launch},
 };
 
 /// Starts npm, follows its debug log into `observer` (`log_dirs` computed on
@@ -51,13 +51,23 @@ pub(crate) fn run(
     remove: &REMOVED,
   };
   let started = SystemTime::now();
-  let pid = spawn::spawn(&launch).map_err(|source| {
-    target.exited();
-    Error::Spawn {
-      path: npm.into(),
-      source,
+  let pid = match spawn::spawn(&launch) {
+    Ok(pid) => pid,
+    Err(failure) => {
+      target.exited();
+      let source = match failure {
+        // Fail open: no process to spare for npm beside npmx (a process
+        // limit, no memory), so npm runs in npmx's place, undiagnosed. exec
+        // puts the handled signals back to their defaults.
+        Failure::NoProcess => spawn::exec(&launch),
+        Failure::Exec(source) => source,
+      };
+      return Err(Error::Spawn {
+        path: npm.into(),
+        source,
+      });
     }
-  })?;
+  };
   // From here npmx writes (notices, the diagnosis) to descriptors npm may
   // close first: a broken pipe is an error to ignore, not a death. Set only
   // now so that npm inherits SIGPIPE as npmx's caller left it.

@@ -86,13 +86,23 @@ impl Launch<'_> {
   }
 }
 
+/// Why npm did not start.
+#[derive(Debug)]
+pub(crate) enum Failure {
+  /// No new process could be made (the process limit, memory): npm itself
+  /// may be fine, and can still run in npmx's place.
+  NoProcess,
+  /// npm could not be run at all (not found, not executable, …).
+  Exec(io::Error),
+}
+
 /// Starts npm; returns its pid once it has exec'd (or the reason it could
 /// not). The caller waits for it and reaps it.
 #[cfg(target_os = "linux")]
-pub(crate) fn spawn(launch: &Launch) -> io::Result<libc::pid_t> {
+pub(crate) fn spawn(launch: &Launch) -> Result<libc::pid_t, Failure> {
   use std::mem::MaybeUninit;
 
-  let prepared = launch.prepare()?;
+  let prepared = launch.prepare().map_err(Failure::Exec)?;
   // The child's stack: it calls a handful of system-call wrappers. Not
   // zeroed, so only the page or two it touches is ever faulted in.
   const STACK: usize = 32 * 1024;
@@ -122,10 +132,9 @@ pub(crate) fn spawn(launch: &Launch) -> io::Result<libc::pid_t> {
       libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
       (&raw mut shared).cast(),
     );
-    let error = io::Error::last_os_error();
     libc::pthread_sigmask(libc::SIG_SETMASK, &shared.mask, std::ptr::null_mut());
     if pid < 0 {
-      return Err(error);
+      return Err(Failure::NoProcess);
     }
     pid
   };
@@ -136,7 +145,7 @@ pub(crate) fn spawn(launch: &Launch) -> io::Result<libc::pid_t> {
     let mut status = 0;
     // SAFETY: reaping our own child, which has exited.
     unsafe { libc::waitpid(pid, &mut status, 0) };
-    return Err(io::Error::from_raw_os_error(errno));
+    return Err(Failure::Exec(io::Error::from_raw_os_error(errno)));
   }
   drop(stack);
   Ok(pid)
@@ -180,7 +189,7 @@ extern "C" fn child(shared: *mut libc::c_void) -> libc::c_int {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn spawn(launch: &Launch) -> io::Result<libc::pid_t> {
+pub(crate) fn spawn(launch: &Launch) -> Result<libc::pid_t, Failure> {
   let mut command = std::process::Command::new(launch.program);
   command.args(launch.args);
   for name in launch.remove {
@@ -199,7 +208,10 @@ pub(crate) fn spawn(launch: &Launch) -> io::Result<libc::pid_t> {
       });
     }
   }
-  let child = command.spawn()?;
+  let child = command.spawn().map_err(|e| match e.raw_os_error() {
+    Some(libc::EAGAIN | libc::ENOMEM) => Failure::NoProcess,
+    _ => Failure::Exec(e),
+  })?;
   Ok(child.id() as libc::pid_t)
 }
 
@@ -261,7 +273,9 @@ mod tests {
       set: &[],
       remove: &[],
     };
-    let error = spawn(&launch).unwrap_err();
-    assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    match spawn(&launch) {
+      Err(Failure::Exec(error)) => assert_eq!(error.kind(), io::ErrorKind::NotFound),
+      other => panic!("{other:?}"),
+    }
   }
 }

@@ -51,3 +51,32 @@ fn any_fatal_signal_is_reproduced() {
     }
   }
 }
+
+/// Fail open: with no process to spare (the user's process limit reached),
+/// npm still runs, in npmx's place, and its exit code stands.
+#[test]
+fn npm_runs_in_npmx_s_place_when_no_process_can_be_started() {
+  // SAFETY: geteuid has no preconditions.
+  if unsafe { libc::geteuid() } != 0 {
+    eprintln!("skipped: needs root to run npmx as another user with a process limit");
+    return;
+  }
+  let t = Test::new();
+  // A shell npm: it starts no process or thread of its own.
+  t.executable("bin/npm", "#!/bin/sh\necho \"npm ran\"\nexit 3\n");
+  let npmx = t.path("npmx/npmx");
+  let npm = t.path("bin/npm");
+  // The test's folder must be readable by the unprivileged user.
+  std::fs::set_permissions(t.dir(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+  // As nobody, allowed one process: npmx itself.
+  let run = t
+    .program("/usr/bin/setpriv")
+    .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+    .args(["/usr/bin/prlimit", "--nproc=1"])
+    .args([npmx.as_os_str()])
+    .env("NPMX_NPM", &npm)
+    .run();
+  assert_eq!(run.code(), Some(3), "{run:?}");
+  assert_eq!(run.stdout(), "npm ran\n");
+  assert_eq!(run.stderr(), "");
+}
