@@ -71,12 +71,7 @@ impl Follow {
   /// `first_look` (the time npm is left alone to start, if it has not had
   /// it already).
   pub(crate) fn start(&mut self, first_look: Duration) {
-    let Some(Job {
-      argv,
-      spec,
-      mut observer,
-    }) = self.job.take()
-    else {
+    let Some(job) = self.job.take() else {
       return;
     };
     let state = Arc::new((Mutex::new(None), Condvar::new()));
@@ -85,16 +80,14 @@ impl Follow {
     let spawned = thread::Builder::new()
       .name("npmx-log".into())
       .spawn(move || {
-        observer.observe(Evidence::Started { argv: &argv });
         // Where the log will be, worked out while npm runs; a run over
         // within `first_look` is read once, at its end.
-        let mut reader = Reader::new(spec(&argv));
-        let status = match wait_for_exit(&shared, first_look) {
-          Some(status) => status,
-          None => watch(&mut reader, observer.as_mut(), &shared),
-        };
-        reader.poll(observer.as_mut(), true);
-        observer.observe(Evidence::Exited(status));
+        job.follow(
+          |reader, observer| match wait_for_exit(&shared, first_look) {
+            Some(status) => status,
+            None => watch(reader, observer, &shared),
+          },
+        );
         let _ = tx.send(());
       });
     // No thread, no evidence: npm runs on regardless.
@@ -121,19 +114,29 @@ impl Follow {
       let _ = done.recv_timeout(FINISH);
       return;
     }
-    let Some(Job {
+    let Some(job) = self.job.take() else {
+      return;
+    };
+    if status.success() && !job.observer.needs_every_exit() {
+      return;
+    }
+    job.follow(|_, _| status);
+  }
+}
+
+impl Job {
+  /// The observer learns npm's arguments and the reader where the log is;
+  /// `until_exit` gives npm's exit status (watching the log meanwhile, or
+  /// not); then the rest of the log is read and the exit delivered.
+  fn follow(self, until_exit: impl FnOnce(&mut Reader, &mut dyn Observer) -> ExitStatus) {
+    let Job {
       argv,
       spec,
       mut observer,
-    }) = self.job.take()
-    else {
-      return;
-    };
-    if status.success() && !observer.needs_every_exit() {
-      return;
-    }
+    } = self;
     observer.observe(Evidence::Started { argv: &argv });
     let mut reader = Reader::new(spec(&argv));
+    let status = until_exit(&mut reader, observer.as_mut());
     reader.poll(observer.as_mut(), true);
     observer.observe(Evidence::Exited(status));
   }
