@@ -673,3 +673,33 @@ fn version_managers(VM_NODE: &str, VM_NPM: &str) -> Vec<String> {
   }
   failures
 }
+
+// ------------------------------------------------------------------ together
+
+/// Two failing npms started together in one directory with the same
+/// arguments, 20 times (`scripts/concurrency`, which runs 1,000): each npmx
+/// names its own npm's failure. The npm is the fake one that holds its log
+/// open as npm does; tries where both stamped the same millisecond, and so
+/// share one log, are counted apart by the script.
+#[test]
+fn two_npms_together_each_get_their_own_diagnosis() {
+  let out = Command::new("python3")
+    .arg(Path::new(ROOT).join("scripts/concurrency"))
+    .args(["--tries", "20", "--npmx", NPMX])
+    .output()
+    .unwrap();
+  let summary = String::from_utf8_lossy(&out.stdout);
+  assert!(
+    out.status.success() && summary.contains(" 0 failed"),
+    "{summary}\n{}",
+    String::from_utf8_lossy(&out.stderr)
+  );
+  // Not every try may be excluded.
+  let passed: u32 = summary
+    .lines()
+    .last()
+    .and_then(|l| l.split(' ').next())
+    .and_then(|n| n.parse().ok())
+    .unwrap_or(0);
+  assert!(passed >= 10, "{summary}");
+}
