@@ -140,6 +140,14 @@ impl Config {
     }
 
     let npm_root = npm.and_then(npm_root);
+    // npm reads its builtin npmrc first, and its `globalconfig` and `prefix`
+    // decide where the global npmrc is (Debian's names /etc/npmrc,
+    // Homebrew's sets the prefix to Homebrew's own).
+    if let Some(root) = &npm_root {
+      config
+        .layers
+        .push(read_layer(Source::Builtin, root.join("npmrc"), env));
+    }
     let global_path = match config.get("globalconfig") {
       Some(s) => Some(config.resolve_path(s.value)),
       None => config
@@ -147,12 +155,10 @@ impl Config {
         .map(|p| p.join("etc").join("npmrc")),
     };
     if let Some(path) = global_path {
-      config.layers.push(read_layer(Source::Global, path, env));
-    }
-    if let Some(root) = npm_root {
+      let at = config.layers.len() - usize::from(npm_root.is_some());
       config
         .layers
-        .push(read_layer(Source::Builtin, root.join("npmrc"), env));
+        .insert(at, read_layer(Source::Global, path, env));
     }
     config
   }
@@ -448,6 +454,44 @@ mod tests {
         ("strict-ssl", "false"),
         ("prefix", "/app"),
       ]
+    );
+  }
+
+  #[test]
+  fn npm_s_builtin_npmrc_can_move_the_global_npmrc() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let npm = root.join("share/npm");
+    fs::create_dir_all(npm.join("bin")).unwrap();
+    fs::write(npm.join("package.json"), r#"{"name": "npm"}"#).unwrap();
+    fs::write(npm.join("bin/npm-cli.js"), "").unwrap();
+    let env = Env::from_pairs([("PATH", ""), ("HOME", "/nonexistent")]);
+    let global = |builtin: &str, args: &[&str]| {
+      fs::write(npm.join("npmrc"), builtin).unwrap();
+      let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+      let config = Config::load(&args, &env, &root, Some(&npm.join("bin/npm-cli.js")));
+      let sources: Vec<Source> = config.layers.iter().map(|l| l.source).collect();
+      assert_eq!(sources.last(), Some(&Source::Builtin));
+      config
+        .layers
+        .iter()
+        .find(|l| l.source == Source::Global)
+        .and_then(|l| l.path.clone())
+    };
+    // Debian's npm package.
+    assert_eq!(
+      global("globalconfig=/etc/npmrc\nprefix=/usr/local\n", &[]),
+      Some(PathBuf::from("/etc/npmrc"))
+    );
+    // Homebrew's.
+    assert_eq!(
+      global("prefix = /home/linuxbrew/.linuxbrew\n", &[]),
+      Some(PathBuf::from("/home/linuxbrew/.linuxbrew/etc/npmrc"))
+    );
+    // The command line still wins.
+    assert_eq!(
+      global("prefix = /brew\n", &["--prefix=/mine"]),
+      Some(PathBuf::from("/mine/etc/npmrc"))
     );
   }
 

@@ -21,7 +21,7 @@ use std::{
   time::{Duration, Instant, SystemTime},
 };
 
-use crate::{Evidence, Observer, log_identity, time::log_stamp};
+use crate::{Evidence, Observer, log_identity, prefix, time::log_stamp};
 
 /// A longer line is cut here; the rest up to its newline is skipped.
 const MAX_LINE: usize = 64 * 1024;
@@ -105,6 +105,10 @@ pub(crate) struct Reader {
   looking_since: Instant,
   current: Option<Current>,
   rejected: HashSet<PathBuf>,
+  /// Where the global npmrc of the Node.js npm really runs on puts the logs
+  /// (asked of the OS while npm runs: behind a version manager's shim it is
+  /// not the `node` on PATH).
+  node_dirs: Option<Vec<PathBuf>>,
 }
 
 struct Current {
@@ -124,6 +128,7 @@ impl Reader {
       looking_since: Instant::now(),
       current: None,
       rejected: HashSet::new(),
+      node_dirs: None,
     }
   }
 
@@ -173,6 +178,10 @@ impl Reader {
       if let Some(path) = log_identity::open_log(pid) {
         return Current::open(path);
       }
+      if self.node_dirs.is_none() {
+        self.node_dirs = log_identity::node_exe(pid)
+          .map(|node| prefix::logs_dirs_of_node(&node, crate::Env::current().home().as_deref()));
+      }
       // npm opens its log at once; one that holds none a while later
       // writes it otherwise (whole at exit, or not held open): then the
       // stamp and the arguments decide.
@@ -181,7 +190,8 @@ impl Reader {
       }
     }
     let mut found: Vec<(String, PathBuf)> = Vec::new();
-    for dir in &self.spec.dirs {
+    let extra = self.node_dirs.iter().flatten();
+    for dir in self.spec.dirs.iter().chain(extra) {
       let Ok(entries) = fs::read_dir(dir) else {
         continue;
       };

@@ -32,6 +32,31 @@ pub(crate) fn open_log(pid: i32) -> Option<PathBuf> {
   None
 }
 
+/// The Node.js executable running in `pid`'s tree: npm's own process, or
+/// the one a version manager's shim starts (Volta runs it as a child, mise
+/// and asdf exec it). npm's global prefix is that executable's.
+pub(crate) fn node_exe(pid: i32) -> Option<PathBuf> {
+  let mut queue = vec![pid];
+  let mut seen = 0;
+  while let Some(p) = queue.pop() {
+    seen += 1;
+    if seen > MAX_PROCESSES {
+      break;
+    }
+    if let Ok(exe) = fs::read_link(format!("/proc/{p}/exe")) {
+      if exe
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == "node" || n == "nodejs")
+      {
+        return Some(exe);
+      }
+    }
+    queue.extend(children(p));
+  }
+  None
+}
+
 /// Whether this system can answer at all.
 pub(crate) fn available() -> bool {
   cfg!(target_os = "linux") && fs::metadata("/proc/self/fd").is_ok()

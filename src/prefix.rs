@@ -96,6 +96,32 @@ pub(crate) fn npm_root(npm: &Path) -> Option<PathBuf> {
     .map(Path::to_owned)
 }
 
+/// Where an npm running on the Node.js executable `node` writes its logs,
+/// as that Node.js's global npmrc (`<prefix>/etc/npmrc`) says: its
+/// `logs-dir`, else its `cache`'s `_logs`. For an npm started by a version
+/// manager's shim, whose Node.js npmx learns only once it runs.
+pub(crate) fn logs_dirs_of_node(node: &Path, home: Option<&Path>) -> Vec<PathBuf> {
+  let Some(prefix) = node.ancestors().nth(2) else {
+    return Vec::new();
+  };
+  let Ok(text) = fs::read_to_string(prefix.join("etc/npmrc")) else {
+    return Vec::new();
+  };
+  let entries = crate::npmrc::parse(&text, &crate::Env::current());
+  let value = |key: &str| {
+    entries.iter().rev().find(|e| e.key == key).map(|e| {
+      let v = e.value.as_str();
+      match (v.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => prefix.join(v),
+      }
+    })
+  };
+  let mut dirs: Vec<PathBuf> = value("logs-dir").into_iter().collect();
+  dirs.extend(value("cache").map(|c| c.join("_logs")));
+  dirs
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -121,6 +147,23 @@ mod tests {
     assert_eq!(
       local_prefix(&root.join("packages/a/src"), false),
       root.join("packages/a")
+    );
+  }
+
+  #[test]
+  fn the_logs_of_an_npm_on_a_node_by_its_global_npmrc() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("image/node/22/bin/node");
+    assert!(logs_dirs_of_node(&node, None).is_empty());
+    fs::create_dir_all(dir.path().join("image/node/22/etc")).unwrap();
+    fs::write(
+      dir.path().join("image/node/22/etc/npmrc"),
+      "cache=/c\nlogs-dir=~/l\n",
+    )
+    .unwrap();
+    assert_eq!(
+      logs_dirs_of_node(&node, Some(Path::new("/h"))),
+      [PathBuf::from("/h/l"), PathBuf::from("/c/_logs")]
     );
   }
 

@@ -232,7 +232,8 @@ fn keep(line: &NpmLine) -> bool {
     .iter()
     .any(|p| text.starts_with(p)),
     Level::Silly => text.starts_with("config load:file:") || text.starts_with("oidc"),
-    Level::Timing => false,
+    // npm 7–9 record the config files they load only as timers.
+    Level::Timing => text.starts_with("config:load:file:"),
   }
 }
 
@@ -284,7 +285,14 @@ fn note(facts: &mut Facts, line: &NpmLine) {
         facts.cwd = Some(cwd.to_owned());
       }
     }
-    Level::Error | Level::Timing => {}
+    // `timing config:load:file:/p/.npmrc Completed in 1ms` (npm 7–9).
+    Level::Timing => {
+      if let Some(rest) = text.strip_prefix("config:load:file:") {
+        let file = rest.rsplit_once(" Completed in ").map_or(rest, |(f, _)| f);
+        facts.config_files.push(file.to_owned());
+      }
+    }
+    Level::Error => {}
   }
 }
 
@@ -405,6 +413,29 @@ mod tests {
       "npm error code E403\nnpm error Lifecycle script `test` failed with error:\nnpm error code 1\nnpm error command failed\nnpm error A complete log of this run can be found in: /h/.npm/_logs/2026-01-01T00_00_00_000Z-debug-0.log\n",
     );
     assert_eq!(facts.blocks[0].code.as_deref(), Some("1"));
+  }
+
+  #[test]
+  fn config_files_npm_7_to_9_record_as_timers() {
+    let mut t = Transcript::default();
+    for l in [
+      "13 timing config:load:file:/usr/lib/node_modules/npm/npmrc Completed in 0ms",
+      "14 timing config:load:file:/app/.npmrc Completed in 1ms",
+      "15 timing config:load:file:/h/.npmrc Completed in 0ms",
+      "16 timing config:load:file:/usr/etc/npmrc Completed in 0ms",
+      "17 timing config:load:flatten Completed in 2ms",
+    ] {
+      t.push_npm(line::from_log(l).unwrap());
+    }
+    assert_eq!(
+      t.facts().config_files,
+      [
+        "/usr/lib/node_modules/npm/npmrc",
+        "/app/.npmrc",
+        "/h/.npmrc",
+        "/usr/etc/npmrc"
+      ]
+    );
   }
 
   #[test]
