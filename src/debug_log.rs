@@ -220,6 +220,16 @@ impl Reader {
         continue;
       }
       match self.confirm(&path) {
+        // The stamp and the arguments fit, but another live process (an
+        // npm started beside this one) holds the file: it is that npm's.
+        Some(true)
+          if self
+            .spec
+            .pid
+            .is_some_and(|pid| log_identity::held_elsewhere(&path, pid)) =>
+        {
+          self.rejected.insert(path);
+        }
         Some(true) => return Current::open(path),
         Some(false) => {
           self.rejected.insert(path);

@@ -57,6 +57,58 @@ pub(crate) fn node_exe(pid: i32) -> Option<PathBuf> {
   None
 }
 
+/// Whether a process outside `pid`'s tree holds `log` open: then it is that
+/// process's log (another npm's, started in the same directory with the same
+/// arguments), whatever its stamp and arguments say. Asked only before the
+/// stamp-and-arguments fallback takes a log, so the whole-machine scan is
+/// rare: once per candidate, not per poll.
+pub(crate) fn held_elsewhere(log: &std::path::Path, pid: i32) -> bool {
+  use std::os::unix::fs::MetadataExt;
+  if !available() {
+    return false;
+  }
+  let Ok(meta) = fs::metadata(log) else {
+    return false;
+  };
+  let (dev, ino) = (meta.dev(), meta.ino());
+  let mut tree = vec![pid];
+  let mut queue = vec![pid];
+  while let Some(p) = queue.pop() {
+    if tree.len() > MAX_PROCESSES {
+      break;
+    }
+    let kids = children(p);
+    tree.extend(&kids);
+    queue.extend(kids);
+  }
+  let Ok(processes) = fs::read_dir("/proc") else {
+    return false;
+  };
+  processes.flatten().any(|entry| {
+    let Some(other) = entry
+      .file_name()
+      .to_str()
+      .and_then(|n| n.parse::<i32>().ok())
+    else {
+      return false;
+    };
+    if tree.contains(&other) {
+      return false;
+    }
+    let Ok(fds) = fs::read_dir(entry.path().join("fd")) else {
+      return false;
+    };
+    fds.flatten().take(4096).any(|fd| {
+      // Only a log's name is worth a stat.
+      let named_like_a_log = fs::read_link(fd.path())
+        .ok()
+        .and_then(|t| t.file_name()?.to_str().map(is_log_name))
+        .unwrap_or(false);
+      named_like_a_log && fs::metadata(fd.path()).is_ok_and(|m| m.dev() == dev && m.ino() == ino)
+    })
+  })
+}
+
 /// Whether this system can answer at all.
 pub(crate) fn available() -> bool {
   cfg!(target_os = "linux") && fs::metadata("/proc/self/fd").is_ok()

@@ -159,3 +159,55 @@ fn two_runs_together_each_get_their_own_diagnosis() {
     assert!(err.contains(want), "{name}: wants {want}:\n{err}");
   }
 }
+
+/// The same, when one npm holds no log for longer than npmx waits for the
+/// OS to name it (a loaded machine): the stamp-and-arguments fallback must
+/// not take the other npm's log, which that npm holds open.
+#[test]
+fn the_fallback_never_takes_a_log_another_npm_holds() {
+  let dir = tempfile::tempdir().unwrap();
+  let cache = dir.path().join("cache");
+  let start = |steps: &[&str], delay: &str| {
+    scripted(steps)
+      .env("SCRIPT_DELAY", delay)
+      .env("SCRIPT_LOGS", cache.join("_logs"))
+      .args([format!("--cache={}", cache.display())])
+      .spawn()
+  };
+  // Opens its log only after 1.5 s: past npmx's 1 s wait for the OS.
+  let slow = start(
+    &[
+      "log error code E404",
+      "log error 404 Not Found - GET http://127.0.0.1:9/e2e-dep - Not found",
+      "exit 1",
+    ],
+    "1.5",
+  );
+  thread::sleep(Duration::from_millis(100));
+  // Starts later, logs at once, and holds its log until it fails at 3 s.
+  let other = start(
+    &[
+      "log error code E403",
+      "log error 403 Forbidden - GET http://127.0.0.1:9/e2e-dep - Forbidden",
+      "sleep 3",
+      "exit 1",
+    ],
+    "0",
+  );
+  let (slow, other) = (slow.wait(), other.wait());
+  assert!(
+    slow.stderr().contains("[package-not-found]"),
+    "{}",
+    slow.stderr()
+  );
+  assert!(
+    !slow.stderr().contains("[registry-forbidden]"),
+    "{}",
+    slow.stderr()
+  );
+  assert!(
+    other.stderr().contains("[registry-forbidden]"),
+    "{}",
+    other.stderr()
+  );
+}
