@@ -383,13 +383,14 @@ fn quoted(path: &Path, home: Option<&Path>, flavour: Flavour) -> String {
   };
   let text = path.to_string_lossy();
   if let Some(home) = home.filter(|h| h.as_os_str().len() > 1) {
+    // As install.sh writes it (its markers must match): `$HOME/…` only
+    // for a plain rest.
+    let plain = |c: char| c.is_ascii_alphanumeric() || "._/+@%,-".contains(c);
     if let Ok(rest) = path.strip_prefix(home) {
       let rest = rest.to_string_lossy();
-      return if rest.is_empty() {
-        "$HOME".to_owned()
-      } else {
-        format!("$HOME/{}", escape(&rest))
-      };
+      if !rest.is_empty() && rest.chars().all(plain) {
+        return format!("$HOME/{rest}");
+      }
     }
   }
   escape(&text)
@@ -908,8 +909,12 @@ mod tests {
   fn paths_are_quoted_for_each_shell() {
     let home = Path::new("/home/me");
     assert_eq!(
+      quoted(Path::new("/home/me/.local/lib"), Some(home), Flavour::Sh),
+      "$HOME/.local/lib"
+    );
+    assert_eq!(
       quoted(Path::new("/home/me/a b/$x"), Some(home), Flavour::Sh),
-      "$HOME/a b/\\$x"
+      "/home/me/a b/\\$x"
     );
     assert_eq!(
       quoted(Path::new("/opt/`q`\""), Some(home), Flavour::Sh),
