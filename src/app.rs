@@ -54,7 +54,7 @@ pub fn main(args: Vec<OsString>) -> ! {
       Err(error) => fail(error),
     },
     Ok(Action::Explain(topic)) => explain::explain(&topic),
-    Ok(Action::Doctor) => doctor::run(mode, &env),
+    Ok(Action::Doctor) => doctor::run(mode, &env, arg0.as_deref()),
     Ok(Action::Setup(setup_args)) => match setup::run(&setup_args, arg0.as_deref(), &env) {
       Ok(code) => code,
       Err(error) => fail(error),

@@ -522,6 +522,12 @@ impl Report {
   }
 }
 
+/// The shims folder setup makes for this npmx (`--npmx-doctor` checks it
+/// against PATH).
+pub(crate) fn shims_dir(arg0: Option<&OsStr>, env: &Env) -> Option<PathBuf> {
+  invoked_exe(arg0, env).ok().map(|exe| Layout::of(exe).shims)
+}
+
 pub(crate) fn run(args: &[OsString], arg0: Option<&OsStr>, env: &Env) -> Result<i32, Error> {
   let Some(args) = parse(args)? else {
     let _ = std::io::stdout().lock().write_all(USAGE.as_bytes());
