@@ -1,0 +1,1 @@
+//! The Dev Container Feature in a container (below).
