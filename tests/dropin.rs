@@ -956,7 +956,7 @@ fn feature_metadata_follows_the_spec() {
   );
   assert_eq!(
     json["containerEnv"]["PATH"],
-    "/usr/local/share/npmx/shims:${PATH}"
+    "/usr/local/share/npmx/lib/npmx/shims:${PATH}"
   );
   for (name, option) in json["options"].as_object().unwrap() {
     assert!(option["type"].is_string(), "{name}");
@@ -987,7 +987,8 @@ fn feature_puts_the_shims_first_for_login_and_non_login_shells() {
   );
   assert_eq!(
     fs::read_link(f.shims().join("npm")).unwrap(),
-    Path::new("../bin/npmx")
+    Path::new("../../../bin/npmx"),
+    "made by npmx --npmx-setup"
   );
   let bashrc = fs::read_to_string(root.join("etc/bash.bashrc")).unwrap();
   assert_eq!(count(&bashrc, "# >>> npmx"), 1, "{bashrc}");
