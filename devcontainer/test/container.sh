@@ -104,8 +104,8 @@ if [[ ! -x $devcontainer ]]; then
 fi
 
 # ------------------------------------------------------------- the workspace
-ws=$work/workspace
-rm -rf "$ws"
+# Outside any git repository: the CLI mounts a workspace's repository root.
+ws=$(mktemp -d "${TMPDIR:-/tmp}/npmx-devcontainer-ws.XXXXXX")
 mkdir -p "$ws/.devcontainer"
 cp -R "$feature_src" "$ws/.devcontainer/npmx"
 cp "$binary" "$ws/.devcontainer/npmx/npmx"
@@ -132,16 +132,20 @@ dc() { # dc SUBCOMMAND ARGS…: the CLI on this workspace, with Podman
   "$devcontainer" "$sub" --docker-path podman --workspace-folder "$ws" --id-label "test=$label" "$@"
 }
 cleanup() {
+  rm -rf "$ws"
   for id in $(podman ps -aq --filter "label=test=$label"); do podman rm -f "$id" >/dev/null 2>&1 || true; done
   # The images the CLI built for this workspace (untagged) and its
   # feature-content image; the base image stays for the next run.
   podman rmi -f localhost/dev_container_feature_content_temp >/dev/null 2>&1 || true
+  for img in $(podman images --format '{{.Repository}}' | grep '^localhost/vsc-workspace-' || true); do
+    podman rmi -f "$img" >/dev/null 2>&1 || true
+  done
   podman image prune -f >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
 say "devcontainer up"
-dc up --log-level info >"$work/up.log" 2>&1 || die "devcontainer up failed: $(tail -20 "$work/up.log")"
+dc up --build-no-cache --log-level info >"$work/up.log" 2>&1 || die "devcontainer up failed: $(tail -20 "$work/up.log")"
 grep -q 'npmx feature: installed npmx' "$work/up.log" || die "the Feature did not run: $(tail -20 "$work/up.log")"
 check "devcontainer up built the image with the Feature and started it"
 
@@ -149,7 +153,7 @@ shims=/usr/local/share/npmx/lib/npmx/shims
 in_container() { dc exec "$@" 2>>"$work/exec.log"; }
 for shell in "sh -c" "bash -c" "bash -lc" "bash -ic"; do
   # shellcheck disable=SC2086 # the shell and its flag
-  got=$(in_container $shell 'command -v npm' | tail -n 1)
+  got=$(in_container $shell 'command -v npm' | tail -n 1) || die "$shell: devcontainer exec failed: $(tail -5 "$work/exec.log")"
   [[ $got == "$shims/npm" ]] || die "$shell: npm is $got, not $shims/npm"
   check "$shell: npm is $shims/npm"
 done
