@@ -137,7 +137,7 @@ cleanup() {
   # The images the CLI built for this workspace (untagged) and its
   # feature-content image; the base image stays for the next run.
   podman rmi -f localhost/dev_container_feature_content_temp >/dev/null 2>&1 || true
-  for img in $(podman images --format '{{.Repository}}' | grep '^localhost/vsc-workspace-' || true); do
+  for img in $(podman images --format '{{.Repository}}' | grep '^localhost/vsc-npmx-devcontainer-ws' || true); do
     podman rmi -f "$img" >/dev/null 2>&1 || true
   done
   podman image prune -f >/dev/null 2>&1 || true
