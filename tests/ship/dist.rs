@@ -90,9 +90,19 @@ fn install_sh_installs_the_tarball_without_cargo_and_uninstalls_to_nothing() {
   let m = Machine::new();
   fs::write(m.home().join(".bashrc"), "# mine\n").unwrap();
   let before = tree(&m.home());
-  // No cargo on this PATH: nothing is built.
-  let path = "/usr/bin:/bin";
-  assert!(!Path::new("/usr/bin/cargo").exists() && !Path::new("/bin/cargo").exists());
+  // A `cargo` first on PATH that only records being called: nothing is built.
+  let stub = m.path("scratch/stub");
+  fs::create_dir_all(&stub).unwrap();
+  let called = m.path("scratch/cargo-was-called");
+  let cargo = stub.join("cargo");
+  fs::write(
+    &cargo,
+    format!("#!/bin/sh\ntouch '{}'\nexit 127\n", called.display()),
+  )
+  .unwrap();
+  fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+  let path = format!("{}:/usr/bin:/bin", stub.display());
+  let path = path.as_str();
   let out = ok(
     m.command(crate::repo().join("install.sh"), path)
       .arg("--binary")
@@ -100,6 +110,7 @@ fn install_sh_installs_the_tarball_without_cargo_and_uninstalls_to_nothing() {
       .output()
       .unwrap(),
   );
+  assert!(!called.exists(), "install.sh ran cargo");
   assert!(out.contains("sha256 matches"), "{out}");
   assert!(out.contains("--npmx-setup"), "{out}");
   assert!(out.contains("npmx --npmx-help"), "{out}");
