@@ -1,10 +1,14 @@
 #!/bin/sh
 # install.sh: install npmx and its `npm` / `npx` shims, without root.
 #
-#   ./install.sh                          build (cargo, release) and install to ~/.local
-#   ./install.sh --binary PATH            install this npmx binary instead of building
+#   ./install.sh                          build (cargo, release) and install to ~/.local,
+#                                         then `npmx --npmx-setup` (shims first on PATH)
+#   ./install.sh --binary PATH            install this npmx binary, or the one in a release
+#                                         tarball (npmx-VERSION-TARGET.tar.gz), no cargo needed
 #   ./install.sh --write-shell-config=bash,zsh,fish
 #   ./install.sh --uninstall              remove exactly what was installed
+#
+# Run from an unpacked release tarball, it installs the tarball's bin/npmx.
 #
 # Layout under the prefix (default ~/.local):
 #   bin/npmx                 the program
@@ -31,24 +35,29 @@ usage() {
   cat <<'EOF'
 Usage: install.sh [options]
 
-Installs npmx to PREFIX/bin/npmx and the npm/npx shims to PREFIX/lib/npmx/shims.
-No root needed. Running it again updates the install in place.
+Installs npmx to PREFIX/bin/npmx and the npm/npx shims to PREFIX/lib/npmx/shims,
+then runs `npmx --npmx-setup`, which puts the shims first on PATH in your shells'
+startup files. No root needed. Running it again updates the install in place.
 
 Options:
   --prefix DIR            where to install (default: ~/.local)
-  --binary PATH           install this npmx binary instead of building one with
+  --binary PATH           install this npmx binary, or the bin/npmx of a release
+                          tarball (.tar.gz, checked against PATH.sha256 when that
+                          file is there), instead of building one with
                           `cargo build --release --locked`
   --shims=symlink|script  shims as symlinks to npmx (default, no extra process)
                           or as small sh scripts (where symlinks are not kept)
   --write-shell-config=SHELLS
-                          also add npmx's lines to these shells' startup files,
-                          comma-separated: bash (~/.bashrc), zsh (~/.zshrc),
-                          fish (~/.config/fish/config.fish); one marked block each
-  --mode=path|alias       what --write-shell-config writes (default: path)
-                            path:  the shims folder first on PATH; `npm` is npmx
+                          the shells whose startup files get npmx's PATH block,
+                          comma-separated (bash, zsh, fish; default: bash, and
+                          zsh and fish where installed); see `npmx --npmx-setup`
+  --no-setup              install only: leave the shells' startup files alone
+                          and print the line to add instead
+  --mode=path|alias       path (default): `npmx --npmx-setup` puts the shims
+                                   folder first on PATH; `npm` is npmx
                                    everywhere, scripts and npm's own scripts too
-                            alias: PREFIX/bin on PATH and `alias npm=npmx`;
-                                   interactive shells only
+                          alias: with --write-shell-config, PREFIX/bin on PATH
+                                   and `alias npm=npmx`; interactive shells only
   --uninstall             remove what install.sh added under PREFIX and the
                           shell-config blocks it wrote, nothing else
   -h, --help              show this help
@@ -77,6 +86,7 @@ shims=symlink
 mode=path
 shells=
 action=install
+run_setup=1
 
 need_value() {
   [ "$2" -ge 2 ] || die "$1 needs a value (see --help)"
@@ -94,6 +104,7 @@ while [ $# -gt 0 ]; do
     --mode=*) mode=${1#*=}; shift ;;
     --write-shell-config) need_value "$1" $#; shells="$shells,$2"; shift 2 ;;
     --write-shell-config=*) shells="$shells,${1#*=}"; shift ;;
+    --no-setup) run_setup=0; shift ;;
     --uninstall) action=uninstall; shift ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option: $1 (see --help)" ;;
@@ -383,12 +394,43 @@ block_end="# <<< npmx $(dq sh "$prefix") <<<"
 # ---------------------------------------------------------------------------
 # Uninstall
 
+# What `npmx --npmx-setup` added for this prefix (its record is
+# lib/npmx/setup): undone by the installed npmx itself when it is still the
+# one install.sh put there, else here, from the same record.
+undo_setup() {
+  state=$data_dir/setup
+  [ -f "$state" ] || return 0
+  if is_ours "$npmx_dest" && (unset NPMX_DISABLE NPMX_ARG0 && "$npmx_dest" --npmx-setup --undo); then
+    return 0
+  fi
+  warn "undoing npmx --npmx-setup without $npmx_dest (it is not the npmx install.sh installed, or it failed)"
+  [ -n "${HOME:-}" ] || die "HOME is not set: cannot find the shell-config files"
+  for rc in "$HOME/.profile" "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.bashrc" \
+    "${ZDOTDIR:-$HOME}/.zshenv" "${ZDOTDIR:-$HOME}/.zshrc" \
+    "${XDG_CONFIG_HOME:-$HOME/.config}/fish/config.fish"; do
+    [ -f "$rc" ] || continue
+    [ "$(rc_edit "$rc")" = removed ] && say "removed npmx's block from $rc"
+    if [ ! -s "$rc" ] && grep -qxF "created$tab$rc$tab" "$state"; then
+      rm -f -- "$rc" && say "removed $rc (empty now)"
+    fi
+  done
+  sed -n '1!G;h;$p' "$state" >"$work/setup.reversed"
+  while IFS=$tab read -r kind p extra; do
+    case $kind in
+      link) if [ -L "$p" ] && [ "$(readlink "$p")" = "$extra" ]; then rm -f -- "$p"; fi ;;
+      dir) rmdir -- "$p" 2>/dev/null || : ;;
+    esac
+  done <"$work/setup.reversed"
+  rm -f -- "$state"
+}
+
 uninstall() {
   if ! exists "$manifest"; then
     say "Nothing to remove: no npmx install manifest at $manifest."
     return 0
   fi
   load_manifest
+  undo_setup
   kept=0
   # Newest first: blocks before the files that hold them, files before folders.
   sed -n '1!G;h;$p' "$entries" >"$work/reversed"
@@ -448,17 +490,52 @@ uninstall() {
 # ---------------------------------------------------------------------------
 # Install
 
+# from_tarball FILE: unpack a release tarball (dist/build.sh) into the work
+# folder and use its bin/npmx; FILE.sha256, when there, must match.
+from_tarball() {
+  if [ -f "$1.sha256" ]; then
+    want=$(sed -n '1s/[[:space:]].*//p' "$1.sha256")
+    if command -v sha256sum >/dev/null 2>&1; then
+      got=$(sha256sum <"$1" | sed 's/[[:space:]].*//')
+    else
+      got=$(shasum -a 256 <"$1" | sed 's/[[:space:]].*//')
+    fi
+    [ "$want" = "$got" ] || die "$1 does not match $1.sha256 (sha256 $got, expected $want)"
+    say "$1: sha256 matches $1.sha256"
+  fi
+  mkdir -p "$work/tarball"
+  gzip -dc <"$1" | (cd "$work/tarball" && tar -xf -) || die "cannot unpack $1"
+  for candidate in "$work"/tarball/*/bin/npmx "$work/tarball/bin/npmx"; do
+    if [ -f "$candidate" ]; then
+      binary=$candidate
+      return
+    fi
+  done
+  die "$1 holds no bin/npmx: not an npmx release tarball"
+}
+
 find_binary() {
   if [ -n "$binary" ]; then
     case $binary in /*) ;; *) binary=$PWD/$binary ;; esac
+    case $binary in
+      *.tar.gz | *.tgz)
+        [ -f "$binary" ] || die "--binary $binary: no such file"
+        from_tarball "$binary"
+        return ;;
+    esac
     if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then
       die "--binary $binary: not an executable file"
     fi
     return
   fi
   case $0 in */*) src=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd) ;; *) src= ;; esac
+  # Run from an unpacked release tarball: its own binary.
+  if [ -n "$src" ] && [ ! -f "$src/Cargo.toml" ] && [ -f "$src/bin/npmx" ] && [ -x "$src/bin/npmx" ]; then
+    binary=$src/bin/npmx
+    return
+  fi
   if [ -z "$src" ] || [ ! -f "$src/Cargo.toml" ] || [ ! -d "$src/src" ]; then
-    die "not run from an npmx source tree: give --binary PATH to install a built npmx"
+    die "not run from an npmx source tree or release tarball: give --binary PATH to install a built npmx (or a release tarball)"
   fi
   command -v cargo >/dev/null 2>&1 ||
     die "cargo not found: install Rust (https://rustup.rs) or give --binary PATH"
@@ -521,27 +598,35 @@ NPMX_ARG0=$1 exec "\${NPMX_BIN:-npmx}" "\$@"
 EOF
 }
 
-print_lines() {
-  say ""
-  say "To put npmx in front of npm, add ONE of these to your shell's startup file"
-  say "(or run install.sh again with --write-shell-config=bash|zsh|fish [--mode=alias]):"
-  say ""
-  say "  PATH mode (recommended: also reaches scripts, Makefiles, git hooks, IDE tasks"
-  say "  and npm's own lifecycle scripts):"
-  say "    bash, zsh:  $(config_lines sh path)"
-  say "    fish:       $(config_lines fish path)"
-  say ""
-  say "  alias mode (interactive shells only):"
-  config_lines sh alias | sed 's/^/    bash, zsh:  /'
-  config_lines fish alias | sed 's/^/    fish:       /'
-  say ""
-  say "Check with: npm --npmx-version   (prints npmx's version when npm is npmx)"
+uninstall_hint() {
   if [ "$prefix" = "${HOME:-}/.local" ]; then
     uninstall_args=
   else
     uninstall_args=" --prefix '$(printf '%s' "$prefix" | sed "s/'/'\\\\''/g")'"
   fi
   say "Off for one command: NPMX_DISABLE=1 npm ...   Uninstall: install.sh --uninstall$uninstall_args"
+}
+
+# When nothing was written to the shells' startup files: what to do instead.
+print_lines() {
+  say ""
+  if [ "$mode" = alias ]; then
+    say "For alias mode, add these to your shell's startup file (or run install.sh"
+    say "again with --write-shell-config=bash,zsh,fish --mode=alias):"
+    config_lines sh alias | sed 's/^/    bash, zsh:  /'
+    config_lines fish alias | sed 's/^/    fish:       /'
+  else
+    say "npm does not run through npmx yet. Either run"
+    say "    $npmx_dest --npmx-setup"
+    say "or put the shims first on PATH in your shell's startup file yourself:"
+    say "    bash, zsh:  $(config_lines sh path)"
+    say "    fish:       $(config_lines fish path)"
+    say "then open a new shell."
+  fi
+  say ""
+  say "Check with: npm --npmx-version   (prints npmx's version when npm is npmx)"
+  say "Help: npmx --npmx-help"
+  uninstall_hint
 }
 
 install() {
@@ -589,7 +674,10 @@ install() {
     fi
   done
 
-  for sh in $shell_list; do
+  # Alias mode writes its own blocks; path mode is `npmx --npmx-setup`'s (below).
+  [ "$mode" = alias ] || alias_list=
+  [ "$mode" = alias ] && alias_list=$shell_list
+  for sh in $alias_list; do
     rc=$(rc_file "$sh")
     case $sh in fish) flavour='fish' ;; *) flavour='sh' ;; esac
     {
@@ -616,7 +704,7 @@ install() {
         say "npmx's block in $rc is up to date." ;;
     esac
   done
-  case " $shell_list " in
+  case " $alias_list " in
     *" bash "*)
       # Login bash reads the first of these and ~/.bashrc only if it says so.
       for profile in "$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.profile"; do
@@ -638,7 +726,25 @@ install() {
     fi
   done
   say "  $manifest (what was installed, for --uninstall)"
-  print_lines
+  if [ "$mode" = path ] && [ "$run_setup" = 1 ]; then
+    setup_args=
+    if [ -n "$shell_list" ]; then
+      setup_args=--shell=$(printf '%s' "$shell_list" | tr ' ' ',')
+    fi
+    say ""
+    say "Running $npmx_dest --npmx-setup $setup_args"
+    # shellcheck disable=SC2086 # empty or one word
+    (unset NPMX_DISABLE NPMX_ARG0 && "$npmx_dest" --npmx-setup $setup_args) ||
+      die "npmx --npmx-setup failed (see above); npmx itself is installed"
+    uninstall_hint
+  elif [ "$mode" = alias ] && [ -n "$shell_list" ]; then
+    say ""
+    say "Open a new shell: from then on, \`npm\` runs through npmx (alias mode)."
+    say "Check with: npm --npmx-version   Help: npmx --npmx-help"
+    uninstall_hint
+  else
+    print_lines
+  fi
 }
 
 if [ "$action" = uninstall ]; then

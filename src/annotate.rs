@@ -41,7 +41,7 @@ pub(crate) fn decorate(
   redactor: &Redactor,
 ) -> Clean {
   match ci {
-    Some(Ci::GitHub) if env.get("GITHUB_ACTIONS") == Some("true") => {
+    Some(Ci::GitHub) if env.get("GITHUB_ACTIONS") == Some("true") && annotations_on(env) => {
       let mut out = text;
       let budget = annotation_budget(env, diagnoses.len());
       for d in diagnoses.iter().filter(|d| !d.warning).take(budget) {
@@ -78,7 +78,7 @@ pub(crate) fn step_summary(
   redactor: &Redactor,
   run: &Run,
 ) -> Option<(PathBuf, Clean)> {
-  if env.get("GITHUB_ACTIONS") != Some("true") || diagnoses.is_empty() {
+  if env.get("GITHUB_ACTIONS") != Some("true") || diagnoses.is_empty() || !annotations_on(env) {
     return None;
   }
   let path = env
@@ -88,6 +88,18 @@ pub(crate) fn step_summary(
     PathBuf::from(path),
     summary_markdown(diagnoses, redactor, run),
   ))
+}
+
+/// `NPMX_ANNOTATIONS=0` (the GitHub Action's `annotations: false`): no
+/// `::error` annotations and no step summary; the diagnosis in the log stays.
+fn annotations_on(env: &Env) -> bool {
+  !matches!(
+    env
+      .get("NPMX_ANNOTATIONS")
+      .map(|v| v.trim().to_ascii_lowercase())
+      .as_deref(),
+    Some("0" | "false" | "off" | "no")
+  )
 }
 
 /// Appends the summary, unless the file would pass GitHub's limit.

@@ -10,6 +10,7 @@ use crate::{
   live::{Live, SharedConfig},
   locate, logs_dir, mode, offline,
   options::{self, Action},
+  setup,
 };
 
 /// The run, from the arguments npmx was started with (argv\[0\] first).
@@ -53,7 +54,11 @@ pub fn main(args: Vec<OsString>) -> ! {
       Err(error) => fail(error),
     },
     Ok(Action::Explain(topic)) => explain::explain(&topic),
-    Ok(Action::Doctor) => doctor::run(mode, &env),
+    Ok(Action::Doctor) => doctor::run(mode, &env, arg0.as_deref()),
+    Ok(Action::Setup(setup_args)) => match setup::run(&setup_args, arg0.as_deref(), &env) {
+      Ok(code) => code,
+      Err(error) => fail(error),
+    },
     Err(error) => fail(error),
   };
   std::process::exit(code)

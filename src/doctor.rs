@@ -29,7 +29,7 @@ macro_rules! say {
   };
 }
 
-pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
+pub(crate) fn run(mode: Mode, env: &Env, arg0: Option<&std::ffi::OsStr>) -> i32 {
   let mut out = Clean::default();
   // Problems are found before the configuration (and so the secrets to
   // mask) is known; they are cleaned when printed.
@@ -84,6 +84,33 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
       );
     }
     Err(error) => problems.push(error.to_string()),
+  }
+  let shims = crate::setup::shims_dir(arg0, env);
+  match path_order(mode, env, shims.as_deref()) {
+    PathOrder::Npmx(first) => say!(
+      out,
+      "{} on PATH: {} (npmx's shim: {} runs through npmx)\n",
+      Clean::ours(mode.program()),
+      c(&first.display().to_string()),
+      Clean::ours(mode.program())
+    ),
+    PathOrder::Before { real, shim } => problems.push(format!(
+      "`{program}` on PATH is {}, which comes before npmx's shim {}: {program} does not run through npmx here. Something put {} first after npmx's PATH block (a version manager?): move that line before npmx's block, or open a new shell if `npmx --npmx-setup` ran since this one started",
+      real.display(),
+      shim.display(),
+      real.parent().unwrap_or(&real).display(),
+      program = mode.program(),
+    )),
+    PathOrder::ShimsOffPath(dir) => problems.push(format!(
+      "npmx's shims ({}) are not on PATH, so {} runs without npmx: open a new shell (setup's PATH block is read when a shell starts), or run `npmx --npmx-setup` again",
+      dir.display(),
+      mode.program()
+    )),
+    PathOrder::NoShims => say!(
+      out,
+      "{} on PATH does not run through npmx: `npmx --npmx-setup` puts npmx in front of it\n",
+      Clean::ours(mode.program())
+    ),
   }
 
   say!(
@@ -269,6 +296,57 @@ pub(crate) fn run(mode: Mode, env: &Env) -> i32 {
   }
   output::stdout(&out);
   i32::from(!problems.is_empty())
+}
+
+enum PathOrder {
+  /// The first `npm` on PATH is npmx (a shim or npmx itself).
+  Npmx(std::path::PathBuf),
+  /// A real npm comes before npmx's shim.
+  Before {
+    real: std::path::PathBuf,
+    shim: std::path::PathBuf,
+  },
+  /// No npmx on PATH, though setup made the shims.
+  ShimsOffPath(std::path::PathBuf),
+  /// No npmx on PATH, and no shims made.
+  NoShims,
+}
+
+/// Which `npm` a shell finds first: npmx, or a real npm before npmx's shims.
+fn path_order(mode: Mode, env: &Env, shims: Option<&Path>) -> PathOrder {
+  use std::os::unix::fs::MetadataExt;
+  let me = std::fs::metadata("/proc/self/exe").ok();
+  let is_npmx = |p: &Path| {
+    std::fs::metadata(p)
+      .ok()
+      .zip(me.as_ref())
+      .is_some_and(|(m, me)| m.dev() == me.dev() && m.ino() == me.ino())
+      || locate::is_shim_script(p)
+  };
+  let runnable =
+    |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0);
+  let path = env.get_os("PATH").unwrap_or_default();
+  let mut first_real = None;
+  for dir in std::env::split_paths(path) {
+    let candidate = dir.join(mode.program());
+    if !runnable(&candidate) {
+      continue;
+    }
+    if is_npmx(&candidate) {
+      return match first_real {
+        None => PathOrder::Npmx(candidate),
+        Some(real) => PathOrder::Before {
+          real,
+          shim: candidate,
+        },
+      };
+    }
+    first_real.get_or_insert(candidate);
+  }
+  match shims {
+    Some(dir) if dir.join(mode.program()).exists() => PathOrder::ShimsOffPath(dir.to_owned()),
+    _ => PathOrder::NoShims,
+  }
 }
 
 /// Settings npm would use for matching keys: the effective one per key.

@@ -17,10 +17,9 @@ pub(crate) fn explain(topic: &str) -> i32 {
   } else {
     let found = causes::with_code(topic);
     if found.is_empty() {
-      let ids: Vec<&str> = causes::all().map(|c| c.id).collect();
       let message = Redactor::default().clean(&format!(
-        "npmx: no cause or npm code named {topic:?}; causes: {}\n",
-        ids.join(", ")
+        "npmx: no cause or npm code named {topic:?}; the closest: {}\n  (`npmx --npmx-explain ID`; the README's \"Causes\" table lists every id)\n",
+        closest(topic).join(", ")
       ));
       output::stderr(&message);
       return 1;
@@ -38,6 +37,50 @@ pub(crate) fn explain(topic: &str) -> i32 {
   0
 }
 
+/// The three ids or codes nearest to a mistyped topic: those that contain
+/// it first, then by edit distance (case ignored).
+fn closest(topic: &str) -> Vec<String> {
+  let topic = topic.to_ascii_lowercase();
+  let mut names: Vec<String> = causes::all().map(|c| c.id.to_owned()).collect();
+  for cause in causes::all() {
+    names.extend(cause.codes());
+  }
+  names.sort();
+  names.dedup();
+  let mut scored: Vec<(usize, String)> = names
+    .into_iter()
+    .map(|name| {
+      let lower = name.to_ascii_lowercase();
+      let score = if !topic.is_empty() && lower.contains(&topic) {
+        0
+      } else {
+        1 + distance(&topic, &lower)
+      };
+      (score, name)
+    })
+    .collect();
+  scored.sort();
+  scored.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+/// Levenshtein distance, by characters.
+fn distance(a: &str, b: &str) -> usize {
+  let b: Vec<char> = b.chars().collect();
+  let mut row: Vec<usize> = (0..=b.len()).collect();
+  for (i, ca) in a.chars().enumerate() {
+    let mut diagonal = row[0];
+    row[0] = i + 1;
+    for (j, cb) in b.iter().enumerate() {
+      let above = row[j + 1];
+      row[j + 1] = (above + 1)
+        .min(row[j] + 1)
+        .min(diagonal + usize::from(ca != *cb));
+      diagonal = above;
+    }
+  }
+  row[b.len()]
+}
+
 fn explain_cause(out: &mut Clean, cause: &Cause, full: bool) {
   let ours = |text: &str| Redactor::default().clean(text);
   out.push(&clean!(
@@ -53,4 +96,26 @@ fn explain_cause(out: &mut Clean, cause: &Cause, full: bool) {
     }
   }
   out.push_ours("\n");
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_mistyped_topic_gets_the_nearest_ids() {
+    assert_eq!(distance("kitten", "sitting"), 3);
+    assert_eq!(distance("", "abc"), 3);
+    assert_eq!(closest("otp-requird")[0], "otp-required");
+    assert_eq!(closest("tls-expird")[0], "tls-expired");
+    assert_eq!(closest("E4O3")[0], "E403");
+    let proxy = closest("proxy");
+    assert!(
+      proxy
+        .iter()
+        .all(|id| id.to_ascii_lowercase().contains("proxy")),
+      "{proxy:?}"
+    );
+    assert_eq!(closest("anything at all").len(), 3);
+  }
 }

@@ -19,7 +19,7 @@
 //! 8. `redact`, `output`, `render`, `report`, `annotate`: say it, through one type that
 //!    cannot leak a secret or carry a control character.
 //! 9. `live` (the stage a run feeds), `offline` (`--npmx-diagnose`), `explain`
-//!    (`--npmx-explain`), `doctor` (`--npmx-doctor`).
+//!    (`--npmx-explain`), `doctor` (`--npmx-doctor`), `setup` (`--npmx-setup`).
 //!
 //! Dependencies point one way: facts → situation → causes/advice → diagnose → render.
 //! `main` ties them together; see docs/design.md for the decisions and why.
@@ -65,6 +65,7 @@ mod product;
 mod redact;
 mod render;
 mod report;
+mod setup;
 mod shape;
 mod signals;
 mod situation;

@@ -161,7 +161,7 @@ impl Identity {
 
 /// An npmx shell-script shim: `#!` on the first line and the marker in the first
 /// few hundred bytes. The real npm is a Node.js script and never carries it.
-fn is_shim_script(path: &Path) -> bool {
+pub(crate) fn is_shim_script(path: &Path) -> bool {
   let mut head = [0u8; 256];
   let Ok(mut file) = fs::File::open(path) else {
     return false;

@@ -22,6 +22,8 @@ pub(crate) enum Action {
   Explain(String),
   /// Show what npmx sees without running npm.
   Doctor,
+  /// Put the shims first on PATH (or take them away): setup's own arguments.
+  Setup(Vec<OsString>),
 }
 
 pub(crate) const HELP: &str = "\
@@ -34,6 +36,8 @@ Usage:
                                 (no FILE or `-`: standard input); exit 0 found, 1 not, 2 unreadable
   npmx --npmx-explain ID|CODE   explain a cause (`otp-required`) or an npm code (`E403`)
   npmx --npmx-doctor            show which npm runs and where its settings come from
+  npmx --npmx-setup [--undo]    put npmx in front of npm: the npm and npx shims, and the
+                                PATH line in bash's, zsh's and fish's startup files
   npmx --npmx-version           print npmx's version
   npmx --npmx-help              print this help
 
@@ -63,6 +67,8 @@ pub(crate) fn parse(args: Vec<OsString>) -> Result<Action, Error> {
       "help" => Action::Help,
       "version" => Action::Version,
       "doctor" => Action::Doctor,
+      // Everything after it is setup's (`--undo`, `--shell=…`).
+      "setup" => Action::Setup(args.by_ref().collect()),
       "diagnose" => {
         let file = inline.map(OsString::from).or_else(|| args.next());
         Action::Diagnose(file.filter(|f| f != "-").map(PathBuf::from))

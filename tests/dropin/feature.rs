@@ -96,7 +96,7 @@ fn feature_metadata_follows_the_spec() {
   );
   assert_eq!(
     json["containerEnv"]["PATH"],
-    "/usr/local/share/npmx/shims:${PATH}"
+    "/usr/local/share/npmx/lib/npmx/shims:${PATH}"
   );
   for (name, option) in json["options"].as_object().unwrap() {
     assert!(option["type"].is_string(), "{name}");
@@ -127,7 +127,8 @@ fn feature_puts_the_shims_first_for_login_and_non_login_shells() {
   );
   assert_eq!(
     fs::read_link(f.shims().join("npm")).unwrap(),
-    Path::new("../bin/npmx")
+    Path::new("../../../bin/npmx"),
+    "made by npmx --npmx-setup"
   );
   let bashrc = fs::read_to_string(root.join("etc/bash.bashrc")).unwrap();
   assert_eq!(count(&bashrc, "# >>> npmx"), 1, "{bashrc}");
@@ -346,18 +347,24 @@ fn odd_prefix_paths_are_quoted_everywhere() {
   assert_eq!(tree(s.root()), before);
 }
 
+/// bash reads ~/.bash_profile instead of ~/.profile when it exists, and this
+/// one does not read ~/.bashrc: setup writes its block there too.
 #[test]
-fn bash_config_warns_when_login_shells_skip_bashrc() {
+fn a_bash_profile_that_skips_bashrc_gets_the_block() {
   let s = Sandbox::new();
   fs::write(s.home().join(".bash_profile"), "export A=1\n").unwrap();
   let out = s.install(&["--write-shell-config=bash"]);
-  assert!(
-    out.contains(".bash_profile does not read ~/.bashrc"),
-    "{out}"
+  assert!(out.contains(".bash_profile (added)"), "{out}");
+  let out = ok(
+    s.command("bash", &base_path(&real_npm().dir))
+      .args(["-lc", "command -v npm"])
+      .output()
+      .unwrap(),
   );
-
-  let s = Sandbox::new();
-  fs::write(s.home().join(".profile"), ". \"$HOME/.bashrc\"\n").unwrap();
-  let out = s.install(&["--write-shell-config=bash"]);
-  assert!(!out.contains("does not read"), "{out}");
+  assert_eq!(out.trim(), s.shims().join("npm").to_str().unwrap());
+  s.uninstall();
+  assert_eq!(
+    fs::read_to_string(s.home().join(".bash_profile")).unwrap(),
+    "export A=1\n"
+  );
 }

@@ -33,7 +33,20 @@ fn install_puts_npmx_in_bin_and_shims_in_their_own_folder() {
       .starts_with("# npmx install manifest")
   );
 
-  // The printed lines for both modes, written as $HOME/... for a HOME prefix.
+  // It ends with `npmx --npmx-setup`, which wrote the PATH blocks: it says
+  // so, and to open a new shell, and never asks to add lines by hand.
+  assert!(out.contains("--npmx-setup"), "{out}");
+  assert!(out.contains(".bashrc (created"), "{out}");
+  assert!(out.contains("Open a new shell"), "{out}");
+  assert!(out.contains("npmx --npmx-help"), "{out}");
+  assert!(!out.contains("ONE of"), "{out}");
+  assert!(!out.contains("add"), "{out}");
+
+  // With --no-setup, the lines to add, written as $HOME/... for a HOME prefix.
+  let s = Sandbox::new();
+  let out = s.install(&["--no-setup"]);
+  assert!(!s.home().join(".bashrc").exists());
+  assert!(out.contains("npmx --npmx-setup"), "{out}");
   assert!(
     out.contains(r#"export PATH="$HOME/.local/lib/npmx/shims:$PATH""#),
     "{out}"
@@ -42,6 +55,8 @@ fn install_puts_npmx_in_bin_and_shims_in_their_own_folder() {
     out.contains(r#"set -gx PATH "$HOME/.local/lib/npmx/shims" $PATH"#),
     "{out}"
   );
+  assert!(out.contains("npmx --npmx-help"), "{out}");
+  let out = s.install(&["--no-setup", "--mode=alias"]);
   assert!(
     out.contains("alias npm='npmx' npx='NPMX_ARG0=npx npmx'"),
     "{out}"
@@ -114,11 +129,10 @@ fn reinstalling_changes_nothing() {
   let before = tree(s.root());
   s.install(&["--write-shell-config=bash"]);
   s.install(&["--write-shell-config", "bash,bash"]);
-  s.install(&[]);
   assert_eq!(fs::read_to_string(s.manifest()).unwrap(), manifest);
   assert_eq!(tree(s.root()), before);
   let bashrc = fs::read_to_string(s.home().join(".bashrc")).unwrap();
-  assert_eq!(count(&bashrc, "lib/npmx/shims"), 1, "{bashrc}");
+  assert_eq!(count(&bashrc, "export PATH="), 1, "{bashrc}");
   assert_eq!(count(&bashrc, "# >>> npmx"), 1, "{bashrc}");
 }
 
@@ -170,6 +184,22 @@ fn uninstall_keeps_a_file_changed_since_install() {
   assert!(text(&out.stderr).contains("kept"), "{}", text(&out.stderr));
   assert!(npmx.exists());
   assert!(!s.shims().exists());
+  // The setup it ran is undone without that binary: blocks and the files
+  // it created are gone.
+  assert!(
+    text(&out.stderr).contains("undoing npmx --npmx-setup without"),
+    "{}",
+    text(&out.stderr)
+  );
+  for rc in [
+    ".profile",
+    ".bashrc",
+    ".zshenv",
+    ".zshrc",
+    ".config/fish/config.fish",
+  ] {
+    assert!(!s.home().join(rc).exists(), "{rc} is left");
+  }
 }
 
 #[test]
@@ -223,7 +253,7 @@ fn bash_config_block_is_written_once_works_and_is_removed() {
   assert_eq!(
     count(
       &written,
-      "\nexport PATH=\"$HOME/.local/lib/npmx/shims:$PATH\"\n"
+      "export PATH=\"$HOME/.local/lib/npmx/shims${PATH:+:$PATH}\""
     ),
     1,
     "{written}"

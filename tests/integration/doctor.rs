@@ -115,3 +115,68 @@ fn an_inline_comment_is_no_part_of_the_registry() {
   );
   assert!(!out.contains("mirror") && !out.contains("scoped"), "{out}");
 }
+
+/// `npmx --npmx-doctor` with this PATH (relative to the test directory, or
+/// absolute), npmx's shims in `shims/`: its exit code and stdout.
+fn doctor_with_path(path: &[&str]) -> (i32, String) {
+  let t = Test::new();
+  std::fs::create_dir_all(t.path("shims")).unwrap();
+  std::os::unix::fs::symlink(crate::harness::NPMX, t.path("shims/npm")).unwrap();
+  let global = t.write("global-npmrc", "");
+  let out = t
+    .path_is(path)
+    .env("npm_config_globalconfig", global)
+    .args(["--npmx-doctor"])
+    .run();
+  (out.code().unwrap(), out.stdout())
+}
+
+#[test]
+fn a_real_npm_before_the_shims_is_a_problem() {
+  // What a version manager activated after npmx's block does.
+  let (code, out) = doctor_with_path(&["bin", "shims", "/usr/bin", "/bin"]);
+  assert_eq!(code, 1, "{out}");
+  assert!(!out.contains("No problems found"), "{out}");
+  assert!(out.contains("which comes before npmx's shim"), "{out}");
+  assert!(out.contains("/bin/npm"), "{out}");
+
+  let (code, out) = doctor_with_path(&["shims", "bin", "/usr/bin", "/bin"]);
+  assert_eq!(code, 0, "{out}");
+  assert!(
+    out.contains("(npmx's shim: npm runs through npmx)"),
+    "{out}"
+  );
+  assert!(out.contains("No problems found"), "{out}");
+}
+
+#[test]
+fn shims_made_by_setup_but_off_path_are_a_problem() {
+  let t = Test::new().path_is(["bin", "/usr/bin", "/bin"]);
+  std::fs::create_dir_all(t.path("home/.local/bin")).unwrap();
+  std::os::unix::fs::symlink(crate::harness::NPMX, t.path("home/.local/bin/npmx")).unwrap();
+  let global = t.write("global-npmrc", "");
+  let t = t.env("npm_config_globalconfig", global);
+  let npmx = |args: &[&str]| t.clone().program("home/.local/bin/npmx").args(args).run();
+  let before = npmx(&["--npmx-doctor"]);
+  assert_eq!(before.code(), Some(0), "{}", before.stdout());
+  assert!(
+    before
+      .stdout()
+      .contains("`npmx --npmx-setup` puts npmx in front"),
+    "{}",
+    before.stdout()
+  );
+  assert_eq!(npmx(&["--npmx-setup", "--shell=none"]).code(), Some(0));
+  let after = npmx(&["--npmx-doctor"]);
+  assert_eq!(after.code(), Some(1), "{}", after.stdout());
+  assert!(
+    after.stdout().contains("lib/npmx/shims) are not on PATH"),
+    "{}",
+    after.stdout()
+  );
+  assert!(
+    after.stdout().contains("open a new shell"),
+    "{}",
+    after.stdout()
+  );
+}

@@ -19,7 +19,8 @@
 //!   `locate`, `real_npm`, `faults`;
 //! - the diagnosis and its advice: `context` (real npm 11 runs replayed in
 //!   changed situations), `corpus` (saved real failures, offline), `notices`;
-//! - npmx's own surfaces: `cli`, `doctor`;
+//! - npmx's own surfaces: `cli`, `doctor`, `setup` (every shell runs npm
+//!   through npmx after `--npmx-setup`);
 //! - nothing leaks, nothing acts: `secrets`.
 //!
 //! The end-to-end suite against real servers (`tests/e2e/`), the npm
@@ -45,5 +46,6 @@ mod locate;
 mod notices;
 mod real_npm;
 mod secrets;
+mod setup;
 mod signals;
 mod terminal;

@@ -3,7 +3,9 @@
 # first on PATH. Runs as root while the image is built, after the node Feature.
 #
 #   /usr/local/share/npmx/bin/npmx          the program
-#   /usr/local/share/npmx/shims/npm, npx    -> ../bin/npmx; first on PATH through
+#   /usr/local/share/npmx/lib/npmx/shims/npm, npx
+#                                           -> ../../../bin/npmx, made by
+#                                           `npmx --npmx-setup`; first on PATH through
 #                                           the Feature's containerEnv
 #   /etc/profile.d/npmx.sh                  login shells rebuild PATH in
 #                                           /etc/profile: puts the shims first again
@@ -42,7 +44,7 @@ case $shims in symlink | script) ;; *) die "shims must be symlink or script, not
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 share=$root/usr/local/share/npmx
 bin=$share/bin/npmx
-shims_dir=$share/shims
+shims_dir=$share/lib/npmx/shims
 profile=$root/etc/profile.d/npmx.sh
 marker_start='# >>> npmx (Dev Container Feature) >>>'
 marker_end='# <<< npmx (Dev Container Feature) <<<'
@@ -114,13 +116,13 @@ version=$(unset NPMX_DISABLE NPMX_ARG0 && "$src_binary" --npmx-version 2>/dev/nu
 case $version in npmx\ *) ;; *) die "$found is not npmx" ;; esac
 
 mkdir -p "$share/bin" "$shims_dir" "$(dirname -- "$profile")"
-chmod 755 "$share" "$share/bin" "$shims_dir"
+chmod 755 "$share" "$share/bin" "$share/lib" "$share/lib/npmx" "$shims_dir"
 put "$src_binary" "$bin"
 
 for name in npm npx; do
   rm -f -- "$shims_dir/$name"
   if [ "$shims" = symlink ]; then
-    ln -s ../bin/npmx "$shims_dir/$name"
+    : # `npmx --npmx-setup` below makes them
   else
     cat >"$work/shim" <<EOF
 #!/bin/sh
@@ -134,6 +136,12 @@ EOF
     put "$work/shim" "$shims_dir/$name"
   fi
 done
+
+# The same setup every way of installing ends with: the shims (symlinks; a
+# script shim is kept), no user's startup files (the image's are below).
+(unset NPMX_DISABLE NPMX_ARG0 && "$bin" --npmx-setup --shell=none >"$work/setup.log") ||
+  { cat "$work/setup.log" >&2; die "npmx --npmx-setup failed"; }
+[ -e "$shims_dir/npm" ] || die "npmx --npmx-setup made no $shims_dir/npm"
 
 # POSIX sh, sourced by /etc/profile, bash.bashrc and zsh's zshrc: moves the
 # shims folder to the front of PATH (adding it if missing), once, and leaves

@@ -8,7 +8,7 @@ set -e
 # shellcheck source=/dev/null
 source dev-container-features-test-lib
 
-shim=/usr/local/share/npmx/shims/npm
+shim=/usr/local/share/npmx/lib/npmx/shims/npm
 check "npmx is installed" /usr/local/share/npmx/bin/npmx --npmx-version
 check "npm is the shim" bash -c "[ \"\$(command -v npm)\" = $shim ]"
 check "npm is the shim in a login shell" bash -lc "[ \"\$(command -v npm)\" = $shim ]"

@@ -136,3 +136,26 @@ fn the_long_silent_flag_silences_npmx_too() {
   out.only("connection-refused");
   assert!(!out.stderr.contains("npmx:"), "{}", out.stderr);
 }
+
+/// `NPMX_ANNOTATIONS=0` (the GitHub Action's `annotations: false`): the
+/// diagnosis stays in the log, without `::error` lines or a step summary.
+#[test]
+fn annotations_and_the_step_summary_can_be_turned_off() {
+  for (value, annotated) in [(None, true), (Some("0"), false), (Some("false"), false)] {
+    let mut replay = Replay::of("dns-enotfound").ci();
+    let summary = replay.path("summary.md");
+    replay = replay.env("GITHUB_STEP_SUMMARY", summary.to_str().unwrap());
+    if let Some(v) = value {
+      replay = replay.env("NPMX_ANNOTATIONS", v);
+    }
+    let out = replay.run();
+    assert!(out.stderr.contains("[dns-failure]"), "{}", out.stderr);
+    assert_eq!(
+      out.stderr.contains("::error title="),
+      annotated,
+      "{value:?}: {}",
+      out.stderr
+    );
+    assert_eq!(summary.exists(), annotated, "{value:?}");
+  }
+}
