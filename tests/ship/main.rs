@@ -10,7 +10,7 @@
 //! - `action`: the GitHub Action's scripts in a simulated runner, and
 //!   actionlint over the action and the workflows;
 //! - `container`: the Dev Container Feature in a real Podman container
-//!   (opt-in: `cargo test --test ship -- --ignored`, see that module).
+//!   (part of `./test.sh`; `NPMX_CONTAINER_TESTS=0` skips it, see that module).
 //!
 //! Every program runs with a cleared environment: its own HOME, PATH, and for
 //! npm its own cache, user config and an empty global config (this machine's
