@@ -46,6 +46,14 @@ fn installed(package: &str, version: &str, check: &str) -> Option<PathBuf> {
   let path = dir.join(check);
   if !path.exists() {
     fs::create_dir_all(&dir).ok()?;
+    // scripts/matrix (run by a test beside this one) installs into the same
+    // directory: one install at a time, under the lock it takes too.
+    let lock = fs::File::create(format!("{}.lock", dir.display())).ok()?;
+    // SAFETY: flock on a descriptor we own; released when `lock` is dropped.
+    unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) };
+    if path.exists() {
+      return Some(path);
+    }
     let ok = Command::new("npm")
       .args(["install", "--prefix"])
       .arg(&dir)
