@@ -5,15 +5,10 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 
-/// The directories to watch, most likely first; empty when npm will not write
-/// a log at all (`logs-max=0`).
+/// The directories to watch, most likely first. `logs-max=0` does not empty
+/// the list: npm ≥ 8.6 then writes no log (and there is nothing to find), but
+/// npm 6–8.5 write one all the same.
 pub(crate) fn candidates(config: &Config) -> Vec<PathBuf> {
-  if config
-    .get("logs-max")
-    .is_some_and(|s| s.value.trim() == "0")
-  {
-    return Vec::new();
-  }
   let mut dirs = Vec::new();
   if let Some(dir) = config.get("logs-dir") {
     dirs.push(config.resolve_path(dir.value));
@@ -61,6 +56,10 @@ mod tests {
       )[..2],
       [PathBuf::from("/h/l"), PathBuf::from("/c/_logs")]
     );
-    assert!(dirs(&["--logs-max=0"], &home).is_empty());
+    // npm < 8.6 writes a log whatever logs-max says.
+    assert_eq!(
+      dirs(&["--logs-max=0"], &home),
+      [PathBuf::from("/h/.npm/_logs")]
+    );
   }
 }

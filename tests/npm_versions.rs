@@ -83,6 +83,10 @@ fn node(version: &str) -> Option<PathBuf> {
 }
 
 fn run(program: &Path, npm: &Path, root: &Path) -> (Option<i32>, String) {
+  run_with(program, npm, root, &[])
+}
+
+fn run_with(program: &Path, npm: &Path, root: &Path, extra: &[&str]) -> (Option<i32>, String) {
   let home = root.join("home");
   let project = root.join("project");
   fs::create_dir_all(&home).unwrap();
@@ -109,6 +113,7 @@ fn run(program: &Path, npm: &Path, root: &Path) -> (Option<i32>, String) {
       root.join("globalconfig").display()
     ))
     .arg(format!("--cache={}", root.join("cache").display()))
+    .args(extra)
     .current_dir(&project)
     .env_clear()
     .env("PATH", "/usr/bin:/bin")
@@ -140,6 +145,23 @@ fn older_npm_releases_fail_the_same_and_are_diagnosed() {
       "npm {version}: no diagnosis:\n{stderr}"
     );
   }
+}
+
+/// `--logs-max=0` stops npm ≥ 8.6 writing a log, not npm 6–8.5: npmx still
+/// follows theirs.
+#[test]
+fn logs_max_0_on_an_npm_that_logs_anyway_is_still_diagnosed() {
+  let Some(npm) = npm("7.24.2") else {
+    eprintln!("npm_versions: SKIPPED npm 7.24.2: `npm install npm@7.24.2` failed");
+    return;
+  };
+  let root = tempfile::tempdir().unwrap();
+  let (code, stderr) = run_with(Path::new(NPMX), &npm, root.path(), &["--logs-max=0"]);
+  assert_eq!(code, Some(1), "{stderr}");
+  assert!(
+    stderr.contains("[connection-refused]"),
+    "no diagnosis:\n{stderr}"
+  );
 }
 
 // ------------------------------------------------------------------ matrix sample
