@@ -215,6 +215,11 @@ impl Reader {
       }
     }
     found.sort();
+    found.dedup();
+    // Of the logs that carry all of this run's words, the one with the
+    // fewest words besides, then the earliest: `npm install` and `npm
+    // install beta` started together each take their own.
+    let mut best: Option<(usize, PathBuf)> = None;
     for (_, path) in found {
       if self.rejected.contains(&path) {
         continue;
@@ -222,7 +227,7 @@ impl Reader {
       match self.confirm(&path) {
         // The stamp and the arguments fit, but another live process (an
         // npm started beside this one) holds the file: it is that npm's.
-        Some(true)
+        Some(Some(_))
           if self
             .spec
             .pid
@@ -230,8 +235,12 @@ impl Reader {
         {
           self.rejected.insert(path);
         }
-        Some(true) => return Current::open(path),
-        Some(false) => {
+        Some(Some(others)) => {
+          if best.as_ref().is_none_or(|(fewest, _)| others < *fewest) {
+            best = Some((others, path));
+          }
+        }
+        Some(None) => {
           self.rejected.insert(path);
         }
         // Not enough written yet to tell: look at the next one (an
@@ -240,12 +249,13 @@ impl Reader {
         None => continue,
       }
     }
-    None
+    best.and_then(|(_, path)| Current::open(path))
   }
 
-  /// Whether the log's `verbose argv` line carries this run's words; `None`
-  /// if that line is not written yet.
-  fn confirm(&self, path: &Path) -> Option<bool> {
+  /// Whether the log's `verbose argv` line carries this run's words, and if
+  /// so how many plain words it has besides; `None` if that line is not
+  /// written yet.
+  fn confirm(&self, path: &Path) -> Option<Option<usize>> {
     let mut head = Vec::new();
     // A long command line (30 KB of arguments), or a log npm wrote whole at
     // exit with argv near its end (npm 6–8.2): read far enough.
@@ -262,12 +272,20 @@ impl Reader {
       // npm 8.3–8.5 log argv only at exit: no argv yet says nothing.
       return None;
     };
-    let logged: HashSet<String> = serde_json::Deserializer::from_str(argv)
+    let args: Vec<String> = serde_json::Deserializer::from_str(argv)
       .into_iter::<String>()
       .map_while(Result::ok)
-      .flat_map(|a| a.splitn(2, '=').map(str::to_owned).collect::<Vec<_>>())
       .collect();
-    Some(self.spec.words.iter().all(|w| logged.contains(w)))
+    let logged: HashSet<&str> = args.iter().flat_map(|a| a.splitn(2, '=')).collect();
+    if !self.spec.words.iter().all(|w| logged.contains(w.as_str())) {
+      return Some(None);
+    }
+    let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+    Some(Some(
+      plain_words(&args)
+        .len()
+        .saturating_sub(self.spec.words.len()),
+    ))
   }
 }
 
@@ -343,6 +361,33 @@ mod tests {
       since: "2026-01-01T00_00_00_000Z".into(),
       words: words.iter().map(|w| w.to_string()).collect(),
       pid: None,
+    }
+  }
+
+  #[test]
+  fn of_logs_with_all_our_words_the_one_with_no_others_wins() {
+    // `npm install beta` and `npm install` started together, the first
+    // stamped first: each run takes its own log.
+    let dir = tempfile::tempdir().unwrap();
+    let log = |stamp: &str, body: &str| {
+      fs::write(dir.path().join(format!("{stamp}-debug-0.log")), body).unwrap()
+    };
+    log(
+      "2026-01-01T00_00_01_000Z",
+      "0 verbose argv \"install\" \"beta\"\n1 error code E404\n",
+    );
+    log(
+      "2026-01-01T00_00_01_001Z",
+      "0 verbose argv \"install\"\n1 error code ECONNREFUSED\n",
+    );
+    for (words, want) in [
+      (&["install"][..], "1 error code ECONNREFUSED"),
+      (&["install", "beta"][..], "1 error code E404"),
+    ] {
+      let mut reader = Reader::new(spec(dir.path(), words));
+      let mut lines = Lines::default();
+      reader.poll(&mut lines, true);
+      assert_eq!(lines.0.last().unwrap(), want, "{words:?}");
     }
   }
 
