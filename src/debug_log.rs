@@ -119,6 +119,15 @@ struct Current {
   partial: Vec<u8>,
   /// Skipping the rest of a line longer than `MAX_LINE`.
   skipping: bool,
+  /// npm numbers its log lines, never going back, and starts with its
+  /// command line. Two npms started in the same millisecond have the same
+  /// stamp and append to one file; a number going back, or a second
+  /// command line, is the other one's, and from then on no line here can be
+  /// told to be this run's (`mixed`): npmx says nothing rather than the
+  /// other run's diagnosis.
+  last_number: u64,
+  heads: usize,
+  mixed: bool,
 }
 
 impl Reader {
@@ -153,6 +162,7 @@ impl Reader {
               current.flush_partial(observer);
               current.file = file;
               current.index += 1;
+              current.last_number = 0;
               continue;
             }
             Err(_) => break,
@@ -304,6 +314,9 @@ impl Current {
       file,
       partial: Vec::new(),
       skipping: false,
+      last_number: 0,
+      heads: 0,
+      mixed: false,
     })
   }
 
@@ -336,7 +349,23 @@ impl Current {
     }
     let line = String::from_utf8_lossy(&self.partial);
     let line = line.strip_suffix('\r').unwrap_or(&line);
-    observer.observe(Evidence::LogLine(line));
+    let number = line
+      .split_once(' ')
+      .and_then(|(n, _)| n.parse::<u64>().ok());
+    if let Some(n) = number {
+      // A number going back, or a second run's first line (`0 verbose cli
+      // <node> <npm>`, or npm 8's `0 verbose cli [`; its continuation
+      // lines are indented).
+      let head = line
+        .split_once(" verbose cli ")
+        .is_some_and(|(_, rest)| !rest.starts_with(' '));
+      self.mixed |= n < self.last_number || (head && self.heads > 0);
+      self.heads += usize::from(head);
+      self.last_number = n;
+    }
+    if !self.mixed {
+      observer.observe(Evidence::LogLine(line));
+    }
     self.partial.clear();
   }
 }
@@ -419,6 +448,29 @@ mod tests {
     assert_eq!(lines.0.last().unwrap(), "1 error code E404");
     reader.poll(&mut lines, true);
     assert_eq!(lines.0.last().unwrap(), "2 error partial");
+  }
+
+  #[test]
+  fn a_log_two_npms_write_at_once_is_nobody_s() {
+    // Same stamp, one file: the second npm's numbering starts again.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+      dir.path().join("2026-01-01T00_00_01_000Z-debug-0.log"),
+      "0 verbose cli node npm\n0 verbose cli   more\n1 verbose argv \"ci\"\n\
+       0 verbose cli node npm\n2 error code E404\n1 verbose argv \"ci\"\n2 error code ECONNREFUSED\n",
+    )
+    .unwrap();
+    let mut reader = Reader::new(spec(dir.path(), &["ci"]));
+    let mut lines = Lines::default();
+    reader.poll(&mut lines, true);
+    assert_eq!(
+      lines.0,
+      [
+        "0 verbose cli node npm",
+        "0 verbose cli   more",
+        "1 verbose argv \"ci\""
+      ]
+    );
   }
 
   #[test]

@@ -53,7 +53,7 @@ pub const NPMX: &str = env!("CARGO_BIN_EXE_npmx");
 const FAKE_NPM: &str = include_str!("../fake-npm.js");
 
 /// Only against hangs: a run that takes this long has failed.
-pub const TIMEOUT: Duration = Duration::from_secs(60);
+pub const TIMEOUT: Duration = Duration::from_secs(180);
 
 /// Where one of the three standard descriptors goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
