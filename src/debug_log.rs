@@ -353,12 +353,14 @@ impl Current {
       .split_once(' ')
       .and_then(|(n, _)| n.parse::<u64>().ok());
     if let Some(n) = number {
-      // A number going back, or a second run's first line (`0 verbose cli
-      // <node> <npm>`, or npm 8's `0 verbose cli [`; its continuation
-      // lines are indented).
-      let head = line
-        .split_once(" verbose cli ")
-        .is_some_and(|(_, rest)| !rest.starts_with(' '));
+      // A number going back, or a second run's first line: `0 verbose cli
+      // <node> <npm>` (npm 8+), or the opening `verbose cli [` of npm 6–7,
+      // which spread the command line over indented lines up to `verbose
+      // cli ]`.
+      let head = n <= 1
+        && line
+          .split_once(" verbose cli ")
+          .is_some_and(|(_, rest)| !rest.starts_with(' ') && rest.trim() != "]");
       self.mixed |= n < self.last_number || (head && self.heads > 0);
       self.heads += usize::from(head);
       self.last_number = n;
@@ -448,6 +450,22 @@ mod tests {
     assert_eq!(lines.0.last().unwrap(), "1 error code E404");
     reader.poll(&mut lines, true);
     assert_eq!(lines.0.last().unwrap(), "2 error partial");
+  }
+
+  #[test]
+  fn npm_6_s_command_line_over_several_lines_is_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+      dir.path().join("2026-01-01T00_00_01_000Z-debug.log"),
+      "0 info it worked if it ends with ok\n1 verbose cli [\n1 verbose cli   '/usr/bin/node',\n\
+       1 verbose cli   'ci'\n1 verbose cli ]\n2 info using npm@6.14.18\n3 verbose stack Error: x\n\
+       3 verbose stack     at y\n4 verbose argv \"ci\"\n5 error code E404\n",
+    )
+    .unwrap();
+    let mut reader = Reader::new(spec(dir.path(), &["ci"]));
+    let mut lines = Lines::default();
+    reader.poll(&mut lines, true);
+    assert_eq!(lines.0.last().unwrap(), "5 error code E404");
   }
 
   #[test]
