@@ -17,44 +17,30 @@ const MAX_PROCESSES: usize = 32;
 
 /// The debug log one of `pid`'s tree holds open, if the OS can say.
 pub(crate) fn open_log(pid: i32) -> Option<PathBuf> {
-  let mut queue = vec![pid];
-  let mut seen = 0;
-  while let Some(p) = queue.pop() {
-    seen += 1;
-    if seen > MAX_PROCESSES {
-      break;
-    }
-    if let Some(log) = log_of(p) {
-      return Some(log);
-    }
-    queue.extend(children(p));
-  }
-  None
+  process_tree(pid).into_iter().find_map(log_of)
 }
 
 /// The Node.js executable running in `pid`'s tree: npm's own process, or
 /// the one a version manager's shim starts (Volta runs it as a child, mise
 /// and asdf exec it). npm's global prefix is that executable's.
 pub(crate) fn node_exe(pid: i32) -> Option<PathBuf> {
-  let mut queue = vec![pid];
-  let mut seen = 0;
-  while let Some(p) = queue.pop() {
-    seen += 1;
-    if seen > MAX_PROCESSES {
-      break;
-    }
-    if let Ok(exe) = fs::read_link(format!("/proc/{p}/exe")) {
-      if exe
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n == "node" || n == "nodejs")
-      {
-        return Some(exe);
-      }
-    }
-    queue.extend(children(p));
+  process_tree(pid).into_iter().find_map(|p| {
+    let exe = fs::read_link(format!("/proc/{p}/exe")).ok()?;
+    let name = exe.file_name()?.to_str()?;
+    (name == "node" || name == "nodejs").then_some(exe)
+  })
+}
+
+/// `pid` and its descendants, parents first, at most `MAX_PROCESSES`.
+fn process_tree(pid: i32) -> Vec<i32> {
+  let mut tree = vec![pid];
+  let mut next = 0;
+  while next < tree.len() && tree.len() < MAX_PROCESSES {
+    tree.extend(children(tree[next]));
+    next += 1;
   }
-  None
+  tree.truncate(MAX_PROCESSES);
+  tree
 }
 
 /// Whether a process outside `pid`'s tree holds `log` open: then it is that
@@ -71,16 +57,7 @@ pub(crate) fn held_elsewhere(log: &std::path::Path, pid: i32) -> bool {
     return false;
   };
   let (dev, ino) = (meta.dev(), meta.ino());
-  let mut tree = vec![pid];
-  let mut queue = vec![pid];
-  while let Some(p) = queue.pop() {
-    if tree.len() > MAX_PROCESSES {
-      break;
-    }
-    let kids = children(p);
-    tree.extend(&kids);
-    queue.extend(kids);
-  }
+  let tree = process_tree(pid);
   let Ok(processes) = fs::read_dir("/proc") else {
     return false;
   };
