@@ -3,7 +3,7 @@
 
 use super::{Cause, sig};
 use crate::{
-  advice::{Advice, quote_path},
+  advice::{Advice, quote_path, version_below},
   command::quote,
   shape::Os,
 };
@@ -199,24 +199,65 @@ pub(crate) static TOO_MANY_OPEN_FILES: Cause = Cause {
   advise: too_many_open_files,
 };
 
+/// What to raise the open-file limit to.
+const ENOUGH_FILES: u64 = 65536;
+
 fn too_many_open_files(a: &mut Advice) {
-  if a.ctx.env.is_some() {
+  // On this machine, the limit npm ran with: npmx's own, which npm inherits.
+  let limit = a.ctx.env.as_ref().and_then(|_| {
     let mut limit = libc::rlimit {
       rlim_cur: 0,
       rlim_max: 0,
     };
     // SAFETY: getrlimit fills the struct it is given.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
-      a.note(format!(
-        "open-file limit here: {} (hard limit {})",
-        limit.rlim_cur, limit.rlim_max
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    #[allow(clippy::unnecessary_cast)]
+    ok.then_some((limit.rlim_cur as u64, limit.rlim_max as u64))
+  });
+  let file = a.s.block.and_then(|b| b.path.clone());
+  let opening = file
+    .as_deref()
+    .map(|f| format!(" when it tried to open {f}"))
+    .unwrap_or_default();
+  let target = match limit {
+    Some((soft, hard)) => {
+      a.note(format!("open-file limit here: {soft} (hard limit {hard})"));
+      a.say(format!(
+        "npm had all {soft} files a process may have open here in use (`ulimit -n` is {soft}){opening}."
       ));
+      (hard > soft).then_some(hard.min(ENOUGH_FILES))
     }
+    None => {
+      a.say(format!(
+        "npm had all the files a process may have open in use (`ulimit -n`){opening}."
+      ));
+      Some(ENOUGH_FILES)
+    }
+  };
+  match target {
+    Some(n) => a.run(
+      "Raise the open-file limit in the shell that runs npm, then run it again:",
+      format!("ulimit -n {n} && {}", a.s.command_line()),
+    ),
+    None => a.run(
+      "The hard limit is that low too, so this shell cannot raise it. Raise it where it is set: for \
+       logins, as root in /etc/security/limits.conf (then log in again); for a systemd service, \
+       `LimitNOFILE=65536`; or in the script that lowered it (`ulimit -n`):",
+      format!("echo '* - nofile {ENOUGH_FILES}' | sudo tee -a /etc/security/limits.conf"),
+    ),
   }
-  a.run(
-    "Raise the open-file limit in the shell that runs npm, then run it again:",
-    format!("ulimit -n 65536 && {}", a.s.command_line()),
-  );
+  if a
+    .s
+    .facts
+    .warnings
+    .iter()
+    .any(|w| w.contains("TAR_ENTRY_ERROR"))
+  {
+    a.run(
+      "npm's TAR_ENTRY_ERROR warnings mean some packages were unpacked without all their files: with the limit raised, start from a clean node_modules:",
+      "rm -rf node_modules && npm install",
+    );
+  }
   if a.s.facts.shape.os == Some(Os::Mac) {
     a.run(
       "On macOS the system-wide limit caps it too:",
@@ -286,7 +327,10 @@ pub(crate) static INSTALL_INTERRUPTED: Cause = Cause {
   explain: "npm renames folders inside node_modules as it installs; ENOTEMPTY (or, on Windows, EPERM) \
             on such a rename means an earlier install was interrupted, another npm is installing \
             into the same folder right now, or (Windows) an editor or antivirus holds a file open. \
-            Stop the other npm, remove node_modules and install again.",
+            Before replacing a package npm moves it aside to `.<name>-<hash>` beside it, a name fixed \
+            by the path: an interrupted install leaves that folder, and npm before 11.7.0 fails on it \
+            every time until it is removed. Stop the other npm, remove the leftover (or node_modules) \
+            and install again.",
   tell: "ENOTEMPTY, or EPERM/EBUSY on a rename inside node_modules.",
   signatures: &[
     sig(95).codes(&["ENOTEMPTY"]),
@@ -299,8 +343,63 @@ pub(crate) static INSTALL_INTERRUPTED: Cause = Cause {
   advise: install_interrupted,
 };
 
+/// The npm release that removes a leftover retired folder itself instead of
+/// failing on it (npm/cli#8721).
+const LEFTOVER_FIXED_IN: (u64, u64, u64) = (11, 7, 0);
+
+/// `rename 'from' -> 'to'` where `to` is npm's retired copy of `from`:
+/// `.<name>-<8 characters>` beside it (arborist's retire-path.js).
+fn retired_rename(text: &str) -> Option<(String, String)> {
+  static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+  let re =
+    RE.get_or_init(|| regex::Regex::new(r"rename '([^']+)' -> '([^']+)'").expect("valid regex"));
+  let c = re.captures(text)?;
+  let (from, to) = (c[1].to_owned(), c[2].to_owned());
+  let split = |p: &str| {
+    p.rsplit_once(['/', '\\'])
+      .map(|(d, b)| (d.to_owned(), b.to_owned()))
+  };
+  let ((from_dir, name), (to_dir, retired)) = (split(&from)?, split(&to)?);
+  let hash = retired
+    .strip_prefix('.')?
+    .strip_prefix(name.as_str())?
+    .strip_prefix('-')?;
+  (from_dir == to_dir && hash.len() == 8 && hash.chars().all(|c| c.is_ascii_alphanumeric()))
+    .then_some((from, to))
+}
+
 fn install_interrupted(a: &mut Advice) {
   let windows = a.s.facts.shape.os == Some(Os::Windows);
+  let text = a.s.block.map(|b| b.text.as_str()).unwrap_or_default();
+  if let Some((from, to)) = retired_rename(text) {
+    a.run(
+      format!(
+        "npm moves {from} aside to {to} before replacing it, and that folder is already there, left by \
+         an earlier install that was interrupted (npm names it from the path, so every install meets it \
+         again). It is npm's own old copy: remove it, then run npm again:"
+      ),
+      if windows {
+        format!("rmdir /s /q \"{to}\" && {}", a.s.command_line())
+      } else {
+        format!("rm -rf {} && {}", quote_path(&to), a.s.command_line())
+      },
+    );
+    if let Some(v) = a
+      .s
+      .facts
+      .npm_version
+      .clone()
+      .filter(|v| version_below(v, LEFTOVER_FIXED_IN))
+    {
+      a.run(
+        format!(
+          "npm {v} fails on such a leftover; npm 11.7.0 and later remove it and go on \
+           (https://github.com/npm/cli/pull/8721). Upgrade npm:"
+        ),
+        "npm install -g npm@latest",
+      );
+    }
+  }
   a.run(
     "Another npm may still be installing into this node_modules (two installs must never share one). Check:",
     if windows {
@@ -319,5 +418,30 @@ fn install_interrupted(a: &mut Advice) {
   );
   if windows {
     a.say("On Windows, an editor, a running dev server or antivirus holding a file open blocks the rename: close them first.");
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::retired_rename;
+
+  #[test]
+  fn a_rename_onto_npms_retired_copy_is_told_from_other_renames() {
+    let text = "ENOTEMPTY: directory not empty, rename '/p/node_modules/@s/x' -> '/p/node_modules/@s/.x-CDSqJrhb'";
+    assert_eq!(
+      retired_rename(text),
+      Some((
+        "/p/node_modules/@s/x".into(),
+        "/p/node_modules/@s/.x-CDSqJrhb".into()
+      ))
+    );
+    for other in [
+      "rename '/p/node_modules/x' -> '/p/node_modules/.y-CDSqJrhb'",
+      "rename '/p/node_modules/x' -> '/q/node_modules/.x-CDSqJrhb'",
+      "rename '/p/node_modules/x' -> '/p/node_modules/.x-CDSq'",
+      "rename '/p/node_modules/.staging/x' -> '/p/node_modules/x'",
+    ] {
+      assert_eq!(retired_rename(other), None, "{other}");
+    }
   }
 }

@@ -49,7 +49,9 @@ pub(crate) static NPM_BUG: Cause = Cause {
   explain: "npm itself failed, not the project or the registry: an internal error such as 'cb() \
             never called', 'Exit handler never called' or 'Cannot read properties of null'. Many \
             were fixed in later releases: upgrade npm first. If it persists, verify the cache and \
-            reinstall node_modules; report it to npm/cli with the debug log.",
+            reinstall node_modules; report it to npm/cli with the debug log. One is not fixed by any \
+            release: 'Tracker \"idealTree\" already exists' from npm run in / (a Dockerfile with no \
+            WORKDIR), whose fix is to run npm in the project's folder.",
   tell: "'cb() never called', 'Exit handler never called', 'Cannot read properties of null \
          (reading …)', 'Tracker … already exists'.",
   signatures: &[sig(90).text(
@@ -95,6 +97,17 @@ fn npm_bug(a: &mut Advice) {
     .block
     .map(|b| b.text.to_ascii_lowercase())
     .unwrap_or_default();
+  if text.contains("tracker \"idealtree\" already exists") {
+    if ran_in_filesystem_root(a) {
+      return in_filesystem_root(a);
+    }
+    if a.s.facts.cwd.is_none() && a.ctx.config.is_none() {
+      a.say(
+        "If npm ran in / (the filesystem root, as in a Dockerfile with no WORKDIR), this is why, and \
+         upgrading npm does not help: run it in the project's folder (`WORKDIR /app` in a Dockerfile).",
+      );
+    }
+  }
   let node = a.s.facts.node_version.clone().unwrap_or_default();
   let known = KNOWN_BUGS
     .iter()
@@ -118,6 +131,48 @@ fn npm_bug(a: &mut Advice) {
   a.say(
     "Still failing: npm's notes on these errors are at https://github.com/npm/cli/wiki (\"cb() never called? Exit \
      handler never called?\"); report it at https://github.com/npm/cli/issues with the debug log npm named above.",
+  );
+}
+
+/// npm's cwd was `/`: from its debug log (`verbose cwd /`), or, live, the
+/// directory npmx (and so npm) started in.
+fn ran_in_filesystem_root(a: &Advice) -> bool {
+  match (&a.s.facts.cwd, &a.ctx.config) {
+    (Some(cwd), _) => cwd.trim() == "/",
+    (None, Some(config)) => config.cwd == std::path::Path::new("/"),
+    (None, None) => false,
+  }
+}
+
+/// `Tracker "idealTree" already exists` in `/`: the root folder has no name,
+/// so the project npm builds has none, and npm's progress tracker for it
+/// takes the name of the whole tree's. Still so in npm 11.19.1.
+fn in_filesystem_root(a: &mut Advice) {
+  a.note("npm's working directory: / (the filesystem root)");
+  let docker = a.s.facts.shape.container || a.ctx.devcontainer;
+  a.say(format!(
+    "npm ran in / (the filesystem root){}: that folder has no name, and npm{} fails on its own \
+     progress tracker there (\"Tracker \"idealTree\" already exists\"). Upgrading npm does not help; \
+     running it in a project folder does.",
+    if docker {
+      ", as in a Dockerfile with no WORKDIR"
+    } else {
+      ""
+    },
+    a.s
+      .facts
+      .npm_version
+      .as_deref()
+      .map(|v| format!(" {v}"))
+      .unwrap_or_default(),
+  ));
+  a.run(
+    "In a Dockerfile, give the project a folder before installing (and COPY package.json into it):",
+    "WORKDIR /app",
+  );
+  a.run(
+    "In a shell or a CI step, run npm in the project's folder (the one with package.json):",
+    format!("cd <project folder> && {}", a.s.command_line()),
   );
 }
 

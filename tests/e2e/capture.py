@@ -71,12 +71,19 @@ OFFLINE_NOTE = ("Offline there is no config or environment to show the proxy / t
 
 
 def sc(name, args, expect, note, files=None, env=None, wrap=None, root_only=False, tty=None, also=None, saw=False,
-       offline=None, offline_note=OFFLINE_NOTE):
+       offline=None, offline_note=OFFLINE_NOTE, npm=None, ulimit=None, leftover=None):
   """expect: the cause's id (None: npmx says nothing). also: ids npmx should list
   after it. offline: what npm's files alone show (tests/integration/corpus.rs), one id or
   {file: id}, where the config or environment decides expect. saw: record the
-  scripted registry's requests."""
+  scripted registry's requests. npm: another npm release than /usr/bin/npm's,
+  installed once into .work/npm-<version> (see other_npm). ulimit: for wrap
+  "ulimit", the open-file limit (`ulimit -n`) npm runs with. leftover: for wrap
+  "leftover-retired-dir", the folder (under project/) whose retired copy an
+  interrupted install left behind."""
   return {
+    "npm": npm,
+    "ulimit": ulimit,
+    "leftover": leftover,
     "offline": offline,
     "offline_note": offline_note,
     "tty": tty,
@@ -111,6 +118,14 @@ def publish_to_scripted(name, package, expect, note, token="scripted_ok", args=(
   """npm publish of `package` to the scripted registry, with a token for it in the user .npmrc."""
   return sc(name, ["publish", S, *args], expect, note,
             {"project/package.json": pkg(package), "userconfig": token_rc(token)}, also=also, saw=True)
+
+
+# A project with e2e-peer-host@1 installed (as by npm install).
+INTERRUPTED_FILES = {
+  "project/package.json": pkg("e2e-project", dependencies={"e2e-peer-host": "^1.0.0"}),
+  "project/node_modules/e2e-peer-host/package.json": pkg("e2e-peer-host"),
+  "project/node_modules/e2e-peer-host/index.js": "module.exports = 1\n",
+}
 
 
 # GitHub Actions with `permissions: id-token: write`, as npm's oidc.js reads it.
@@ -389,6 +404,32 @@ SCENARIOS = [
      "npm shrinkwrap with -w in a workspaces project.",
      {"project/package.json": pkg("e2e-project", workspaces=["packages/*"]),
       "project/packages/a/package.json": pkg("a")}),
+  sc("help-search-emfile", ["help-search", "install"], "too-many-open-files",
+     "npm help-search reads all of npm's ~100 doc files at once (fs/promises readFile under Promise.all, "
+     "which graceful-fs does not queue); with `ulimit -n 24` the open of one of them fails with EMFILE "
+     "at once, on the same file every time.", wrap="ulimit", ulimit=24),
+  sc("install-emfile", ["install", V, NO_RETRY], "too-many-open-files",
+     "npm install of twelve packages with `ulimit -n 24`: tar's writes into node_modules fail "
+     "(TAR_ENTRY_ERROR EMFILE warnings), and npm gives up on a cache write graceful-fs kept retrying, "
+     "after its 60 s limit. Offline only: it takes a minute, and which files tar warns about depends on timing.",
+     {"project/package.json": pkg("e2e-project", dependencies={f"e2e-many-{i:02d}": "1.0.0" for i in range(12)})},
+     wrap="ulimit", ulimit=24),
+  sc("install-interrupted-leftover", ["install", "e2e-peer-host@2", V], "install-interrupted",
+     "npm 11.6.4 (the last release before npm/cli#8721, in 11.7.0): e2e-peer-host@1 is installed and an "
+     "earlier install that was interrupted left its retired copy, node_modules/.e2e-peer-host-<hash> "
+     "(npm's fixed name for it: a hash of the path), not empty. Replacing the package, npm renames the "
+     "folder onto that name and fails with ENOTEMPTY.",
+     INTERRUPTED_FILES, wrap="leftover-retired-dir", leftover="node_modules/e2e-peer-host", npm="11.6.4"),
+  sc("install-interrupted-leftover-fixed", ["install", "e2e-peer-host@2", V], None,
+     "The same leftover with npm 11.19.1, which removes it and goes on (npm/cli#8721, npm 11.7.0): the "
+     "install succeeds (negative case).",
+     INTERRUPTED_FILES, wrap="leftover-retired-dir", leftover="node_modules/e2e-peer-host"),
+  sc("install-at-filesystem-root", ["install", "e2e-dep", V], "npm-bug",
+     "npm install run in / with no package.json, as in a Dockerfile without WORKDIR: the root folder "
+     "has no name, and npm fails on its own progress tracker (Tracker \"idealTree\" already exists). "
+     "Run in a chroot whose / is an overlay of this machine's / over a tmpfs (root only); "
+     "npm's home, cache and config are this run's, bound in at the same paths.",
+     {"project/.keep": ""}, wrap="filesystem-root", root_only=True),
   # --- scripts: npmx must say nothing
   sc("script-test-fails-with-npm-like-text", ["test"], None,
      "The test script itself prints npm-error-like lines and exits 1.",
@@ -525,6 +566,39 @@ def as_nobody(tmp: str, root_node_modules: bool = False) -> None:
     os.chmod(f"{tmp}/project/node_modules", 0o755)
 
 
+def other_npm(version: str) -> str:
+  """npm@version, installed once into .work/npm-<version> by this machine's
+  npm (as tests/e2e/wraps.rs does): its bin/npm."""
+  d = os.path.join(HERE, ".work", f"npm-{version}")
+  npm = os.path.join(d, "node_modules", ".bin", "npm")
+  if not os.path.exists(npm):
+    subprocess.run([NPM, "install", "--prefix", d, f"npm@{version}", "--no-audit", "--no-fund"],
+                   check=True, stdout=subprocess.DEVNULL)
+  return npm
+
+
+def retired_path(npm: str, path: str) -> str:
+  """Where npm moves `path` aside before replacing it: arborist's own
+  retire-path.js (a hash of the path, so the same name every time)."""
+  root = os.path.dirname(os.path.dirname(os.path.realpath(npm)))
+  js = "console.log(require(process.argv[1] + '/node_modules/@npmcli/arborist/lib/retire-path.js')(process.argv[2]))"
+  return subprocess.run(["node", "-e", js, root, path], capture_output=True, text=True, check=True).stdout.strip()
+
+
+# npm run in a chroot whose / is an overlay of this machine's / (writes go to
+# a tmpfs), so that its cwd can be / itself: $0 the overlay's folder, then
+# the folders to bind at the same paths inside (the run's, npmx's), "--",
+# then the command. Keep equal to tests/e2e/wraps.rs.
+FILESYSTEM_ROOT = r"""o="$0"
+mount -t tmpfs tmpfs "$o" && mkdir "$o/upper" "$o/work" "$o/root" &&
+mount -t overlay overlay -o lowerdir=/,upperdir="$o/upper",workdir="$o/work" "$o/root" &&
+mount --bind /dev "$o/root/dev" && mount -t proc proc "$o/root/proc" || exit 125
+while [ "$1" != -- ]; do mkdir -p "$o/root$1" && mount --bind "$1" "$o/root$1" || exit 125; shift; done
+shift
+exec /usr/sbin/chroot "$o/root" /bin/sh -c 'cd / && exec "$@"' sh "$@"
+"""
+
+
 def npm_version() -> str:
   return subprocess.run([NPM, "--version"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}).stdout.strip()
 
@@ -549,7 +623,23 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
     ]
     env = {"PATH": "/usr/bin:/bin", "HOME": home}
     env.update({k: fill(val, v) for k, val in scn["env"].items()})
-    argv = [NPM, *args]
+    npm = other_npm(scn["npm"]) if scn["npm"] else NPM
+    argv = [npm, *args]
+    # Live names -> the fixture's, before anything else is normalised.
+    renames = []
+    if scn["wrap"] == "ulimit":
+      argv = ["sh", "-c", f'ulimit -n {scn["ulimit"]} && exec "$@"', "sh", *argv]
+    if scn["wrap"] == "leftover-retired-dir":
+      # What an interrupted install leaves: the package's retired copy, not empty.
+      retired = retired_path(npm, f"{project}/{scn['leftover']}")
+      os.makedirs(retired)
+      with open(f"{retired}/package.json", "w") as f:
+        f.write(pkg(os.path.basename(scn["leftover"])))
+      placeholder = retired_path(npm, f"{PLACEHOLDER_TMP}/project/{scn['leftover']}")
+      renames.append((os.path.basename(retired), os.path.basename(placeholder)))
+    if scn["wrap"] == "filesystem-root":
+      argv = ["unshare", "-m", "sh", "-c", FILESYSTEM_ROOT, f"{tmp}/rootfs", tmp, "--", *argv]
+      os.makedirs(f"{tmp}/rootfs")
     if scn["wrap"] in ("as-nobody", "as-nobody-root-node-modules"):
       as_nobody(tmp, root_node_modules=scn["wrap"] == "as-nobody-root-node-modules")
       argv = [*AS_NOBODY, *argv]
@@ -581,14 +671,16 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
         debug = f.read()
 
     def norm(s: str) -> str:
+      for live, fixed in renames:
+        s = s.replace(live, fixed)
       return normalise(s, st, tmp)
 
     meta = {
       "argv": [norm(a) for a in args],
       "exit_code": r.returncode,
-      "npm": versions["npm"],
+      "npm": scn["npm"] or versions["npm"],
       "node": versions["node"],
-      "cwd": f"{PLACEHOLDER_TMP}/project",
+      "cwd": "/" if scn["wrap"] == "filesystem-root" else f"{PLACEHOLDER_TMP}/project",
       # Secrets in scenario env vars are fakes already (BAD_TOKEN); real tokens are
       # replaced by normalise().
       "env": {k: norm(val) for k, val in env.items()},
@@ -616,6 +708,19 @@ def run(scn: dict, st: dict, out_dir: str, versions: dict) -> dict:
     if scn["wrap"] == "small-cache":
       meta["wrap_note"] = ("npm was run as: unshare -m sh -c 'mount -t tmpfs -o size=16k tmpfs \"$0\" && exec \"$@\"' "
                            "/tmp/npmx-e2e/cache npm ...: the cache is a 16 KiB tmpfs")
+    if scn["wrap"] == "ulimit":
+      meta["ulimit"] = scn["ulimit"]
+      meta["wrap_note"] = f"npm was run as: sh -c 'ulimit -n {scn['ulimit']} && exec \"$@\"' sh npm ..."
+    if scn["wrap"] == "leftover-retired-dir":
+      meta["leftover"] = scn["leftover"]
+      meta["wrap_note"] = (f"Before the run, project/{os.path.dirname(scn['leftover'])}/{renames[0][1]} was made, holding a "
+                           f"package.json: the retired copy of project/{scn['leftover']} an interrupted install leaves. Its "
+                           "name is npm's own (arborist's retire-path.js, a hash of the path): the live run's name is "
+                           "replaced by the one for /tmp/npmx-e2e/project before normalising.")
+    if scn["wrap"] == "filesystem-root":
+      meta["wrap_note"] = ("npm was run with its cwd the root of a chroot: unshare -m sh -c FILESYSTEM_ROOT (capture.py) "
+                           "mounts a tmpfs, an overlay of the machine's / on it, binds /dev, /proc and the run's "
+                           "/tmp/npmx-e2e at the same paths, then chroots and runs npm in /")
     if scn["wrap"] == "dead-dns":
       meta["wrap_note"] = ("npm was run as: unshare -m sh -c 'mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"' "
                            "/tmp/npmx-e2e/resolv.conf npm ...; that resolv.conf says nameserver 127.0.0.1 "

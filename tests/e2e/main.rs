@@ -44,8 +44,9 @@ mod normalise;
 mod run;
 mod scenarios;
 mod servers;
+mod wraps;
 
-use {normalise::*, run::*, servers::*};
+use {normalise::*, run::*, servers::*, wraps::*};
 
 const NPMX: &str = env!("CARGO_BIN_EXE_npmx");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

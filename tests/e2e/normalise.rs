@@ -14,6 +14,9 @@ pub(crate) struct Mapping {
   pub(crate) tokens: Vec<(String, String)>,
   /// (real, placeholder)
   pub(crate) ports: Vec<(u64, u64)>,
+  /// (live, fixture's): names made from this run's paths (a hash of them),
+  /// replaced before everything else. See wraps.rs.
+  pub(crate) renames: Vec<(String, String)>,
 }
 
 pub(crate) struct Patterns {
@@ -68,13 +71,18 @@ impl Mapping {
       tmp: tmp.to_str().expect("utf-8 temp path").to_string(),
       tokens,
       ports,
+      renames: vec![],
     }
   }
 
   /// What npm printed -> what the fixture holds.
   pub(crate) fn normalise(&self, text: &str) -> String {
     let p = patterns();
-    let mut t = text.replace(&self.servers_dir, &self.placeholder_dir);
+    let mut t = text.to_owned();
+    for (live, fixed) in &self.renames {
+      t = t.replace(live, fixed);
+    }
+    t = t.replace(&self.servers_dir, &self.placeholder_dir);
     t = t.replace(&self.tmp, PLACEHOLDER_TMP);
     for (real, fake) in &self.tokens {
       t = t.replace(real, fake);

@@ -21,7 +21,7 @@ pub(crate) fn prepare(name: &str, meta: &Value) -> Prepared {
     .prefix("npmx-e2e-run-")
     .tempdir_in("/tmp")
     .expect("temp dir");
-  let map = Mapping::new(&srv.state, tmp.path());
+  let mut map = Mapping::new(&srv.state, tmp.path());
   let root = tmp.path();
   for dir in ["home", "project", "cache", "global"] {
     fs::create_dir_all(root.join(dir)).unwrap();
@@ -48,9 +48,11 @@ pub(crate) fn prepare(name: &str, meta: &Value) -> Prepared {
     .iter()
     .map(|(k, v)| (k.clone(), map.live(v.as_str().unwrap())))
     .collect();
+  map.renames = prepare_wrap(meta, root);
   let cwd = PathBuf::from(map.live(meta["cwd"].as_str().expect("cwd")));
+  // filesystem-root: npm's cwd is / (of a chroot).
   assert!(
-    cwd.starts_with(root),
+    cwd.starts_with(root) || meta["wrap"] == "filesystem-root",
     "{name}: cwd {cwd:?} is outside the run's directory"
   );
   let report = root.join("npmx-report.json");
@@ -65,7 +67,10 @@ pub(crate) fn prepare(name: &str, meta: &Value) -> Prepared {
 }
 
 pub(crate) fn command(p: &Prepared, meta: &Value) -> Command {
-  let mut cmd = match meta["wrap"].as_str() {
+  if let Some(cmd) = wrapped(p, meta) {
+    return finish(cmd, p, meta);
+  }
+  let cmd = match meta["wrap"].as_str() {
     None => Command::new(NPMX),
     Some("dead-dns") => {
       // A mount namespace whose resolv.conf names a resolver where nothing listens.
@@ -120,19 +125,37 @@ pub(crate) fn command(p: &Prepared, meta: &Value) -> Command {
     }
     Some(other) => panic!("unknown wrap {other:?}"),
   };
+  finish(cmd, p, meta)
+}
+
+/// The run's arguments, cwd and environment, and death with the test.
+fn finish(mut cmd: Command, p: &Prepared, meta: &Value) -> Command {
   cmd
     .args(&p.argv)
     .current_dir(&p.cwd)
     .env_clear()
     .envs(&p.env)
     .env("NPMX_REPORT", &p.report);
+  if let Some(npm) = other_npm(meta) {
+    cmd.env("NPMX_NPM", npm);
+  }
   // If this test dies (the thread that started npmx waits for it, so that
   // means the test binary was killed), npmx goes too; npmx does the same
-  // for npm.
-  // SAFETY: only prctl, which is async-signal-safe, between fork and exec.
+  // for npm. And npmx starts with stdin, stdout and stderr only, as npm did
+  // under capture.py: descriptors this process inherited without
+  // close-on-exec (from whatever started cargo) would count against a
+  // fixture's `ulimit -n` and move where npm meets EMFILE.
+  // SAFETY: only prctl and close_range/fcntl, which are async-signal-safe,
+  // between fork and exec.
   unsafe {
     cmd.pre_exec(|| {
       libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+      const CLOSE_RANGE_CLOEXEC: libc::c_uint = 4;
+      if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) != 0 {
+        for fd in 3..4096 {
+          libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+      }
       Ok(())
     });
   }
@@ -197,6 +220,9 @@ pub(crate) fn scenario(name: &str) {
     let why = match meta["wrap"].as_str() {
       Some("as-nobody" | "as-nobody-root-node-modules") => {
         "switching to an ordinary user (setpriv) takes root"
+      }
+      Some("filesystem-root") => {
+        "a chroot whose / is an overlay over a tmpfs takes unshare -m and mounts"
       }
       _ => {
         "unshare -m and a bind mount over /etc/resolv.conf give npm a resolver that does not answer"

@@ -942,6 +942,9 @@ class Supervisor:
         "e2e.cc": "#include <missing_header_npmx_e2e.h>\n"}),
       ("e2e-tool", "1.0.0", {"bin": {"e2e-tool": "cli.js"}}, {"cli.js": "#!/usr/bin/env node\nconsole.log('tool')\n"}),
     ]
+    # Twelve plain packages, for an install that opens more files at once
+    # than a low `ulimit -n` allows (EMFILE).
+    manifests += [(f"e2e-many-{i:02d}", "1.0.0", {}, None) for i in range(12)]
     for name, version, fields, files in manifests:
       body = publish_body(base, name, version, fields, manifest_extra=fields, files=files)
       # A second version of the same name adds to the packument.
