@@ -438,6 +438,15 @@ SCENARIOS = [
                          "console.error('npm error 403 403 Forbidden - PUT https://registry.example.com/e2e-project - Forbidden')\n"
                          "console.error('npm error A complete log of this run can be found in: /nowhere/debug-0.log')\n"
                          "process.exit(1)\n"}),
+  sc("script-test-prints-new-causes", ["test"], None,
+     "The test script prints the errors of EMFILE, ENOTEMPTY on a rename in node_modules and npm's "
+     "tracker error (as a test of code that meets them would), then exits 1 (negative case: the person's "
+     "own failing test; an imitated npm block is script-test-fails-with-npm-like-text).",
+     {"project/package.json": pkg("e2e-project", scripts={"test": "node test.js"}),
+      "project/test.js": "console.error(\"Error: EMFILE: too many open files, open '/x/a.txt'\")\n"
+                         "console.error(\"Error: ENOTEMPTY: directory not empty, rename '/p/node_modules/x' -> '/p/node_modules/.x-CDSqJrhb'\")\n"
+                         "console.error('Error: Tracker \"idealTree\" already exists')\n"
+                         "process.exit(1)\n"}),
   sc("script-build-prints-403", ["run", "build"], None,
      "A successful build whose output mentions 403.",
      {"project/package.json": pkg("e2e-project", scripts={"build": "node build.js"}),

@@ -98,6 +98,7 @@ scenarios! {
   install_interrupted_leftover => "install-interrupted-leftover",
   install_interrupted_leftover_fixed => "install-interrupted-leftover-fixed",
   install_at_filesystem_root => "install-at-filesystem-root",
+  script_test_prints_new_causes => "script-test-prints-new-causes",
 }
 
 /// Fixtures not replayed by `scenario` (they need a terminal).
