@@ -188,7 +188,9 @@ pub(crate) fn read(text: &str, reason: &str) -> Details {
       let got = after(text, r"but got (sha\d+-\S+?)\.?(?:\s|$)").unwrap_or_default();
       (wanted, got)
     }),
-    missing_script: after(text, r#"Missing script: "([^"]+)""#),
+    missing_script: after(text, r#"Missing script: "([^"]+)""#)
+      // npm 6: `missing script: <name>`, unquoted.
+      .or_else(|| after(text, r"\bmissing script: (\S+)")),
     git_url: after(text, r"command git (?:--no-replace-objects )?(?:ls-remote|clone)(?: -h)? (\S+)"),
     invalid_spec: after(text, r#"Invalid (?:tag name|package name|name) "([^"]+)""#),
     invalid_spec_package: after(text, r#"of package "(@?[^"@]+)@"#),
@@ -285,6 +287,8 @@ mod tests {
       Some(("sha512-AAA".into(), "sha512-BBB".into()))
     );
     let d = details("Missing script: \"biuld\"\n\nDid you mean this?");
+    assert_eq!(d.missing_script.as_deref(), Some("biuld"));
+    let d = details("missing script: biuld");
     assert_eq!(d.missing_script.as_deref(), Some("biuld"));
     let d = details(
       "code EINVALIDTAGNAME\nInvalid tag name \"^^1\" of package \"foo@^^1\": Tags may not have any characters that encodeURIComponent encodes.",

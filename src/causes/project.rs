@@ -162,8 +162,8 @@ pub(crate) static MISSING_SCRIPT: Cause = Cause {
   explain: "`npm run <name>` (and `npm test`, `npm start`) runs a script from package.json's \
             `scripts`, and this one is not there: a typo, a script that lives in another package of \
             a monorepo, or npm running in another directory than meant.",
-  tell: "'Missing script: \"<name>\"'.",
-  signatures: &[sig(95).text(r#"Missing script: ""#)],
+  tell: "'Missing script: \"<name>\"' (npm 7+), 'missing script: <name>' (npm 6).",
+  signatures: &[sig(95).text(r#"(?:Missing script: "|\bmissing script: \S)"#)],
   rules: &[],
   supersedes: &[],
   advise: missing_script,
